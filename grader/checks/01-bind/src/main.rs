@@ -1,0 +1,349 @@
+//! Hidden checks of exercise 01-bind: creating a socket, binding it, and reporting why a bind
+//! failed as a value (never a panic), from the library and from the program.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bind::BindError;
+use grader::check::Setup;
+use grader::ctx::{Ran, short_debug};
+use grader::predicates::prelude::*;
+use grader::{Check, Ctx, Fail, Outcome, Step};
+
+const CHECKS: &[Check] = &[
+    Check::new(
+        "ephemeral-port",
+        "binding 127.0.0.1:0 gives a listening socket on a port the kernel chose",
+        Step::Bind,
+        ephemeral_port,
+    ),
+    Check::new(
+        "parse-address",
+        "IPv4 and IPv6 socket addresses are parsed",
+        Step::Bind,
+        parse_ok,
+    ),
+    Check::new(
+        "invalid-address",
+        "text that is not IP:port is an InvalidAddress error, not a panic",
+        Step::Bind,
+        invalid_address,
+    ),
+    Check::new(
+        "address-in-use",
+        "binding a port another socket holds is an AddrInUse error",
+        Step::Bind,
+        address_in_use,
+    ),
+    Check::new(
+        "address-not-available",
+        "binding an IP this machine does not have is an AddrNotAvailable error",
+        Step::Bind,
+        not_available,
+    ),
+    Check::new(
+        "permission-denied",
+        "a permission error is classified as PermissionDenied",
+        Step::Bind,
+        permission_denied,
+    ),
+    Check::new(
+        "other-errors-kept",
+        "any other error is kept whole in BindError::Other",
+        Step::Bind,
+        other_errors_kept,
+    ),
+    Check::new(
+        "error-messages",
+        "each error's message is one line that names the address",
+        Step::Bind,
+        error_messages,
+    ),
+    Check::new(
+        "program-prints-address",
+        "the program prints the address it bound, with the real port",
+        Step::Bind,
+        program_ok,
+    )
+    .timeout_ms(5000),
+    Check::new(
+        "program-reports-errors",
+        "the program reports a failed bind in one line and a non-zero exit code",
+        Step::Bind,
+        program_errors,
+    )
+    .timeout_ms(5000),
+];
+
+fn main() -> ExitCode {
+    grader::runner::main(CHECKS)
+}
+
+const PROGRAM_LIMIT: Duration = Duration::from_secs(2);
+
+/// Calls the student's `bind(text)`.
+fn call_bind(ctx: &Ctx, text: &str) -> Result<Result<TcpListener, BindError>, Fail> {
+    let owned = text.to_owned();
+    ctx.call_within(
+        &format!("bind({text:?})"),
+        Duration::from_secs(2),
+        move || bind::bind(&owned),
+    )
+}
+
+fn ephemeral_port(ctx: &mut Ctx) -> Outcome {
+    let did = r#"called bind("127.0.0.1:0")"#;
+    let listener = call_bind(ctx, "127.0.0.1:0")?.map_err(|error| {
+        Fail::new(did)
+            .expected("Ok with a listener: port 0 asks the kernel for any free port")
+            .got(format!("Err({error:?})"))
+    })?;
+    let addr = listener
+        .local_addr()
+        .setup("reading the listener's local_addr()")?;
+    ctx.grader(format!("reads local_addr() of the listener: {addr}"));
+    if addr.ip() != Ipv4Addr::LOCALHOST || addr.port() == 0 {
+        return Err(Fail::new(did)
+            .expected("a listener on 127.0.0.1 with a non-zero port chosen by the kernel")
+            .got(format!("a listener on {addr}")));
+    }
+    // Bound and listening: a client can connect now.
+    ctx.connect(addr).map_err(|fail| {
+        fail.hint("TcpListener::bind creates, binds and listens in one call; return the listener it gives you")
+    })?;
+    Ok(())
+}
+
+fn parse_ok(ctx: &mut Ctx) -> Outcome {
+    for (text, expected) in [
+        ("127.0.0.1:8080", SocketAddr::from(([127, 0, 0, 1], 8080))),
+        (
+            "[::1]:9000",
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 9000)),
+        ),
+    ] {
+        let got = ctx.call(&format!("parse_address({text:?})"), || {
+            bind::parse_address(text)
+        })?;
+        match got {
+            Ok(addr) if addr == expected => {}
+            other => {
+                return Err(Fail::new(format!("called parse_address({text:?})"))
+                    .expected(format!("Ok({expected})"))
+                    .got(short_debug(&other))
+                    .hint("text.parse::<SocketAddr>() understands both forms"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn invalid_address(ctx: &mut Ctx) -> Outcome {
+    for text in [
+        "localhost:8080",
+        "127.0.0.1",
+        "127.0.0.1:99999",
+        "256.0.0.1:80",
+        "::1:80",
+        "",
+    ] {
+        match call_bind(ctx, text)? {
+            Err(BindError::InvalidAddress(kept)) if kept == text => {}
+            other => {
+                return Err(Fail::new(format!("called bind({text:?})"))
+                    .expected(format!(
+                        "Err(BindError::InvalidAddress({text:?})), keeping the text as given"
+                    ))
+                    .got(short_debug(&other))
+                    .hint("parse the text first (parse_address) and return its error with ?"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Holds a loopback port of the grader's own, so that the student's bind of it must fail.
+fn held_port(ctx: &Ctx) -> Result<(TcpListener, SocketAddr), Fail> {
+    let held =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a port for the grader")?;
+    let addr = held.local_addr().setup("reading the grader's port")?;
+    ctx.grader(format!("binds {addr} itself and keeps it open"));
+    Ok((held, addr))
+}
+
+fn address_in_use(ctx: &mut Ctx) -> Outcome {
+    let (_held, addr) = held_port(ctx)?;
+    match call_bind(ctx, &addr.to_string())? {
+        Err(BindError::AddrInUse(reported)) if reported == addr => Ok(()),
+        other => Err(
+            Fail::new(format!("held {addr} and called bind(\"{addr}\")"))
+                .expected(format!("Err(BindError::AddrInUse({addr}))"))
+                .got(short_debug(&other))
+                .hint("the io::Error's kind() is ErrorKind::AddrInUse: classify it"),
+        ),
+    }
+}
+
+fn not_available(ctx: &mut Ctx) -> Outcome {
+    // 192.0.2.0/24 is reserved for documentation: never an address of this machine. The bind fails
+    // locally; no packet is sent.
+    let text = "192.0.2.1:0";
+    let addr: SocketAddr = text.parse().expect("a valid literal");
+    match call_bind(ctx, text)? {
+        Err(BindError::AddrNotAvailable(reported)) if reported == addr => Ok(()),
+        other => Err(Fail::new(format!(
+            "called bind({text:?}), an IP that is not this machine's"
+        ))
+        .expected(format!("Err(BindError::AddrNotAvailable({addr}))"))
+        .got(short_debug(&other))
+        .hint("the io::Error's kind() is ErrorKind::AddrNotAvailable: classify it")),
+    }
+}
+
+fn permission_denied(ctx: &mut Ctx) -> Outcome {
+    // Binding port 80 fails only without privileges (and a container may allow it anyway), so the
+    // classification is checked with the error such a bind returns.
+    let addr = SocketAddr::from(([127, 0, 0, 1], 80));
+    ctx.grader("builds the io::Error a bind of port 80 returns to an unprivileged user");
+    let got = ctx.call(
+        &format!("classify({addr}, io::Error::from(ErrorKind::PermissionDenied))"),
+        || bind::classify(addr, io::Error::from(io::ErrorKind::PermissionDenied)),
+    )?;
+    match got {
+        BindError::PermissionDenied(reported) if reported == addr => Ok(()),
+        other => Err(
+            Fail::new(format!("called classify({addr}, PermissionDenied error)"))
+                .expected(format!("BindError::PermissionDenied({addr})"))
+                .got(short_debug(&other))
+                .hint("match on error.kind(): ErrorKind::PermissionDenied"),
+        ),
+    }
+}
+
+fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 7000));
+    let got = ctx.call(
+        &format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\"))"),
+        || {
+            bind::classify(
+                addr,
+                io::Error::new(io::ErrorKind::ConnectionReset, "reset"),
+            )
+        },
+    )?;
+    match got {
+        BindError::Other(reported, error)
+            if reported == addr && error.kind() == io::ErrorKind::ConnectionReset =>
+        {
+            Ok(())
+        }
+        other => Err(
+            Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
+                .expected(format!(
+                    "BindError::Other({addr}, the same error, kind ConnectionReset)"
+                ))
+                .got(short_debug(&other))
+                .hint("errors you do not recognise go into Other unchanged: do not relabel them"),
+        ),
+    }
+}
+
+fn error_messages(ctx: &mut Ctx) -> Outcome {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let cases = vec![
+        (
+            BindError::InvalidAddress("12.0.0.1:x".to_owned()),
+            "12.0.0.1:x",
+        ),
+        (BindError::AddrInUse(addr), "127.0.0.1:8080"),
+        (BindError::AddrNotAvailable(addr), "127.0.0.1:8080"),
+        (BindError::PermissionDenied(addr), "127.0.0.1:8080"),
+        (
+            BindError::Other(addr, io::Error::other("weird")),
+            "127.0.0.1:8080",
+        ),
+    ];
+    let mut seen: Vec<String> = Vec::new();
+    for (error, names) in cases {
+        let shown = format!("{error:?}");
+        let message = ctx.call(&format!("{shown}.to_string()"), move || error.to_string())?;
+        let did = format!("called to_string() on {shown}");
+        if message.trim().is_empty() || message.contains('\n') {
+            return Err(Fail::new(did)
+                .expected("one non-empty line")
+                .got(format!("{message:?}")));
+        }
+        if !message.contains(names) {
+            return Err(Fail::new(did)
+                .expected(format!("a message that names {names}"))
+                .got(format!("{message:?}"))
+                .hint("say which address the problem is about: the user may have typed several"));
+        }
+        if seen.contains(&message) {
+            return Err(Fail::new(did)
+                .expected("a message of its own for each kind of error")
+                .got(format!("{message:?}, the same as for another kind"))
+                .hint("say what went wrong: in use? not this machine's? permission?"));
+        }
+        seen.push(message);
+    }
+    Ok(())
+}
+
+fn program_ok(ctx: &mut Ctx) -> Outcome {
+    let ran = ctx.run_program(&["127.0.0.1:0"], PROGRAM_LIMIT)?;
+    let did = "ran the program with 127.0.0.1:0";
+    let prefix = "Socket created and bound to 127.0.0.1:";
+    let line = ran.stdout.trim_end();
+    let port = line
+        .strip_prefix(prefix)
+        .and_then(|p| p.parse::<u16>().ok());
+    if ran.status.success()
+        && predicate::str::starts_with(prefix).eval(line)
+        && port.is_some_and(|p| p != 0)
+    {
+        return Ok(());
+    }
+    Err(Fail::new(did)
+        .expected("exit code 0 and the line `Socket created and bound to 127.0.0.1:PORT` with the real port (not 0)")
+        .got(ran.describe())
+        .hint(program_hint(&ran, "print listener.local_addr(), not the address you were given")))
+}
+
+fn program_errors(ctx: &mut Ctx) -> Outcome {
+    let (_held, addr) = held_port(ctx)?;
+    let taken = addr.to_string();
+    for (arg, names) in [
+        (taken.as_str(), taken.as_str()),
+        ("not-an-address", "not-an-address"),
+    ] {
+        let ran = ctx.run_program(&[arg], PROGRAM_LIMIT)?;
+        let one_line = predicate::str::contains(names).and(predicate::str::contains('\n').count(1));
+        let stderr = ran.stderr.as_str();
+        if !ran.status.success() && !ran.panicked() && !ran.timed_out && one_line.eval(stderr) {
+            continue;
+        }
+        return Err(Fail::new(format!("ran the program with {arg}"))
+            .expected(format!(
+                "a non-zero exit code and one line on stderr that names {names}"
+            ))
+            .got(ran.describe())
+            .hint(program_hint(
+                &ran,
+                "print `error: {error}` with eprintln! and return ExitCode::FAILURE",
+            )));
+    }
+    Ok(())
+}
+
+fn program_hint(ran: &Ran, otherwise: &str) -> String {
+    if ran.stderr.contains("not yet implemented") {
+        "src/main.rs is still a stub: replace its todo!()".to_owned()
+    } else if ran.panicked() {
+        "the program panicked: handle the Err with match instead of unwrap/expect".to_owned()
+    } else {
+        otherwise.to_owned()
+    }
+}

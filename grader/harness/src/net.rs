@@ -1,0 +1,541 @@
+//! The grader's own end of every conversation: a listener on an ephemeral loopback port, client
+//! connections whose every read and write is recorded in the transcript with a deadline, a port
+//! that is guaranteed closed, and in-memory readers and writers that move a few bytes per call.
+//!
+//! Ports always come from the kernel (`127.0.0.1:0`), so that any number of grades can run at
+//! once without colliding.
+
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::check::{Fail, Setup};
+use crate::transcript::{Transcript, Who, show_bytes};
+
+/// How long the grader waits to connect to student code that should be listening.
+const CONNECT_LIMIT: Duration = Duration::from_secs(2);
+
+/// A listening socket of the grader's, on `127.0.0.1` and a port the kernel chose.
+pub struct Server {
+    listener: TcpListener,
+    addr: SocketAddr,
+    transcript: Transcript,
+}
+
+impl Server {
+    pub(crate) fn bind(transcript: Transcript) -> Result<Server, Fail> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .setup("binding the grader's listener on 127.0.0.1:0")?;
+        let addr = listener
+            .local_addr()
+            .setup("reading the grader's listening address")?;
+        transcript.say(Who::Grader, format!("listens on {addr}"));
+        Ok(Server {
+            listener,
+            addr,
+            transcript,
+        })
+    }
+
+    /// The address student code should connect to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Waits at most `limit` for student code to connect.
+    pub fn accept_within(&self, limit: Duration) -> Result<Conn, Fail> {
+        if !wait_readable(&self.listener, limit).setup("waiting on the grader's listener")? {
+            self.transcript
+                .say(Who::Student, format!("did not connect within {limit:?}"));
+            return Err(Fail::new(format!(
+                "listened on {} and waited for a connection",
+                self.addr
+            ))
+            .expected(format!("your code to connect within {limit:?}"))
+            .got("no connection"));
+        }
+        let (stream, peer) = self
+            .listener
+            .accept()
+            .setup("accepting on the grader's listener")?;
+        self.transcript
+            .say(Who::Student, format!("connects from {peer}"));
+        Ok(Conn::new(stream, peer, self.transcript.clone()))
+    }
+}
+
+/// Waits until `socket` is readable (data, a connection to accept, or end of file).
+fn wait_readable(socket: &impl AsRawFd, limit: Duration) -> io::Result<bool> {
+    let mut fds = [libc::pollfd {
+        fd: socket.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let millis =
+            libc::c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `fds` is a valid array of one pollfd for the duration of the call.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, millis) };
+        match ready {
+            0 => return Ok(false),
+            n if n > 0 => return Ok(true),
+            _ => {
+                let error = io::Error::last_os_error();
+                if error.kind() != io::ErrorKind::Interrupted {
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+/// How a read of the grader's ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// What was asked for arrived.
+    Complete,
+    /// The peer closed the connection first.
+    Eof,
+    /// The time limit passed first.
+    TimedOut,
+    /// The connection failed, e.g. it was reset.
+    Failed(String),
+}
+
+/// What a read of the grader's got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The bytes received (all of them if the read is incomplete).
+    pub bytes: Vec<u8>,
+    /// Why the read stopped.
+    pub end: End,
+}
+
+impl Reply {
+    /// E.g. `5 bytes "Hello" and then the connection closed`, for failure messages.
+    pub fn describe(&self) -> String {
+        let data = if self.bytes.is_empty() {
+            "nothing".to_owned()
+        } else {
+            show_bytes(&self.bytes)
+        };
+        match &self.end {
+            End::Complete => data,
+            End::Eof => format!("{data}, and then the connection closed"),
+            End::TimedOut => format!("{data}, and then nothing more before the time limit"),
+            End::Failed(error) => format!("{data}, and then an error: {error}"),
+        }
+    }
+}
+
+/// A TCP connection of the grader's, to or from student code. Reads and writes are recorded.
+pub struct Conn {
+    stream: TcpStream,
+    peer: SocketAddr,
+    pending: Vec<u8>,
+    transcript: Transcript,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conn {
+    fn new(stream: TcpStream, peer: SocketAddr, transcript: Transcript) -> Self {
+        Conn {
+            stream,
+            peer,
+            pending: Vec::new(),
+            transcript,
+        }
+    }
+
+    pub(crate) fn connect(addr: SocketAddr, transcript: Transcript) -> Result<Conn, Fail> {
+        transcript.say(Who::Grader, format!("connects to {addr}"));
+        match TcpStream::connect_timeout(&addr, CONNECT_LIMIT) {
+            Ok(stream) => Ok(Conn::new(stream, addr, transcript)),
+            Err(error) => {
+                transcript.say(Who::Student, format!("did not accept: {error}"));
+                Err(Fail::new(format!("connected to {addr}"))
+                    .expected("your server to be listening there")
+                    .got(format!("the connection failed: {error}")))
+            }
+        }
+    }
+
+    /// The grader's end of the connection.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+
+    /// The other end.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The socket, for options such as `set_nodelay`.
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
+    /// Sends all of `bytes`.
+    pub fn send(&mut self, bytes: &[u8]) -> Result<(), Fail> {
+        self.transcript.say(Who::Grader, show_bytes(bytes));
+        self.stream.write_all(bytes).map_err(|error| {
+            self.transcript
+                .say(Who::Student, format!("the write failed: {error}"));
+            Fail::new(format!("sent {}", show_bytes(bytes)))
+                .expected("your code to keep the connection open")
+                .got(format!("the write failed: {error}"))
+        })
+    }
+
+    /// Sends `bytes` in pieces of `piece` bytes with `gap` between them, so that the peer's reads
+    /// see them one by one.
+    pub fn send_in_pieces(
+        &mut self,
+        bytes: &[u8],
+        piece: usize,
+        gap: Duration,
+    ) -> Result<(), Fail> {
+        self.stream
+            .set_nodelay(true)
+            .setup("disabling Nagle's algorithm on the grader's socket")?;
+        for (i, chunk) in bytes.chunks(piece.max(1)).enumerate() {
+            if i > 0 {
+                thread::sleep(gap);
+            }
+            self.send(chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Half-closes: the peer sees end of file, and can still send.
+    pub fn shutdown_write(&mut self) -> Result<(), Fail> {
+        self.transcript.say(
+            Who::Grader,
+            "shuts down its sending half (your code sees end of file)",
+        );
+        self.stream
+            .shutdown(Shutdown::Write)
+            .setup("shutting down the grader's sending half")
+    }
+
+    /// Reads until a `\n` (included), end of file or the time limit.
+    pub fn read_line_within(&mut self, limit: Duration) -> Reply {
+        self.read_until(limit, |bytes| {
+            bytes.iter().position(|&b| b == b'\n').map(|i| i + 1)
+        })
+    }
+
+    /// Reads exactly `count` bytes, unless end of file or the time limit comes first.
+    pub fn read_exact_within(&mut self, count: usize, limit: Duration) -> Reply {
+        self.read_until(limit, |bytes| (bytes.len() >= count).then_some(count))
+    }
+
+    /// Reads until end of file or the time limit.
+    pub fn read_to_end_within(&mut self, limit: Duration) -> Reply {
+        let mut reply = self.read_until(limit, |_| None);
+        if reply.end == End::Eof {
+            reply.end = End::Complete;
+        }
+        reply
+    }
+
+    /// Reads a line and fails unless it is `expected` (which ends with `\n`). `did` says what the
+    /// grader did before, e.g. `sent "Hello, server!"`.
+    pub fn expect_line(&mut self, did: &str, expected: &str, limit: Duration) -> Result<(), Fail> {
+        let reply = self.read_line_within(limit);
+        if reply.end == End::Complete && reply.bytes == expected.as_bytes() {
+            return Ok(());
+        }
+        Err(Fail::new(did)
+            .expected(format!("the reply {}", show_bytes(expected.as_bytes())))
+            .got(reply.describe()))
+    }
+
+    /// Fails unless the peer closes the connection (the grader reads end of file) within `limit`,
+    /// sending nothing more.
+    pub fn expect_eof_within(&mut self, did: &str, limit: Duration) -> Result<(), Fail> {
+        let reply = self.read_to_end_within(limit);
+        if reply.end == End::Complete && reply.bytes.is_empty() {
+            return Ok(());
+        }
+        Err(Fail::new(did)
+            .expected(format!(
+                "your code to close the connection within {limit:?}"
+            ))
+            .got(reply.describe()))
+    }
+
+    fn read_until(&mut self, limit: Duration, complete: impl Fn(&[u8]) -> Option<usize>) -> Reply {
+        let deadline = Instant::now() + limit;
+        let mut buf = [0; 4096];
+        loop {
+            if let Some(n) = complete(&self.pending) {
+                let rest = self.pending.split_off(n);
+                let bytes = std::mem::replace(&mut self.pending, rest);
+                return Reply {
+                    bytes,
+                    end: End::Complete,
+                };
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return self.stop(
+                    End::TimedOut,
+                    format!("sends nothing more within {limit:?}"),
+                );
+            }
+            if let Err(error) = self.stream.set_read_timeout(Some(left)) {
+                return self.stop(End::Failed(error.to_string()), format!("error: {error}"));
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => return self.stop(End::Eof, "closes the connection (end of file)".into()),
+                Ok(n) => {
+                    self.transcript.say(Who::Student, show_bytes(&buf[..n]));
+                    self.pending.extend_from_slice(&buf[..n]);
+                }
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return self.stop(
+                        End::TimedOut,
+                        format!("sends nothing more within {limit:?}"),
+                    );
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => {
+                    return self.stop(
+                        End::Failed(error.to_string()),
+                        format!("connection error: {error}"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn stop(&mut self, end: End, said: String) -> Reply {
+        self.transcript.say(Who::Student, said);
+        Reply {
+            bytes: std::mem::take(&mut self.pending),
+            end,
+        }
+    }
+}
+
+/// A loopback port that is bound by the grader but not listening: connecting to it is refused,
+/// and no other process can take it while this value lives (a port merely picked and released
+/// could be taken in between).
+pub struct ClosedPort {
+    _socket: OwnedFd,
+    addr: SocketAddr,
+}
+
+impl ClosedPort {
+    /// Binds a TCP socket to `127.0.0.1:0` without listening.
+    pub fn reserve() -> io::Result<ClosedPort> {
+        // SAFETY: plain socket(2); the result is checked before it is owned.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh socket that nothing else owns.
+        let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: an all-zero sockaddr_in is valid; the fields that matter are set below.
+        let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from(Ipv4Addr::LOCALHOST).to_be();
+        #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+        {
+            addr.sin_len = std::mem::size_of::<libc::sockaddr_in>() as u8;
+        }
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        // SAFETY: `addr` is a valid sockaddr_in of `len` bytes; `socket` is open.
+        if unsafe { libc::bind(socket.as_raw_fd(), (&raw const addr).cast(), len) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut bound: libc::sockaddr_in = addr;
+        let mut bound_len = len;
+        // SAFETY: `bound` has room for a sockaddr_in, whose size `bound_len` holds.
+        if unsafe { libc::getsockname(socket.as_raw_fd(), (&raw mut bound).cast(), &mut bound_len) }
+            != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        let port = u16::from_be(bound.sin_port);
+        Ok(ClosedPort {
+            _socket: socket,
+            addr: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)),
+        })
+    }
+
+    /// The address where nothing listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+/// A reader that hands out at most `max` bytes per `read` call, as a TCP socket may: code that
+/// reads once instead of looping gets only the first piece.
+pub struct StingyReader {
+    data: Vec<u8>,
+    at: usize,
+    max: usize,
+    /// How many times `read` was called.
+    pub reads: usize,
+}
+
+impl StingyReader {
+    /// Serves `data` `max` bytes at a time, then end of file.
+    pub fn new(data: &[u8], max: usize) -> Self {
+        StingyReader {
+            data: data.to_vec(),
+            at: 0,
+            max: max.max(1),
+            reads: 0,
+        }
+    }
+}
+
+impl Read for StingyReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reads += 1;
+        let n = buf.len().min(self.max).min(self.data.len() - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A writer that accepts at most `max` bytes per `write` call, as a TCP socket may: code that
+/// writes once instead of using `write_all` loses the rest.
+pub struct StingyWriter {
+    /// Everything written so far.
+    pub written: Vec<u8>,
+    max: usize,
+    /// How many times `write` was called.
+    pub writes: usize,
+}
+
+impl StingyWriter {
+    /// Accepts `max` bytes per call.
+    pub fn new(max: usize) -> Self {
+        StingyWriter {
+            written: Vec::new(),
+            max: max.max(1),
+            writes: 0,
+        }
+    }
+}
+
+impl Write for StingyWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writes += 1;
+        let n = buf.len().min(self.max);
+        self.written.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::EventLog;
+
+    fn transcript() -> Transcript {
+        Transcript::new(EventLog::in_memory())
+    }
+
+    #[test]
+    fn a_reserved_port_refuses_connections() {
+        let closed = ClosedPort::reserve().unwrap();
+        assert_ne!(closed.addr().port(), 0);
+        let error = TcpStream::connect(closed.addr()).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+    }
+
+    #[test]
+    fn lines_arrive_whole_even_in_pieces_and_the_conversation_shows_each_piece() {
+        let t = transcript();
+        let server = Server::bind(t.clone()).unwrap();
+        let addr = server.addr();
+        let client = thread::spawn(move || {
+            let mut conn = Conn::connect(addr, transcript()).unwrap();
+            conn.send_in_pieces(b"Hello, client!\n", 5, Duration::from_millis(10))
+                .unwrap();
+        });
+        let mut conn = server.accept_within(Duration::from_secs(5)).unwrap();
+        conn.expect_line("waited", "Hello, client!\n", Duration::from_secs(5))
+            .unwrap();
+        client.join().unwrap();
+        let lines: Vec<String> = t.lines().iter().map(ToString::to_string).collect();
+        assert!(
+            lines[0].starts_with("grader    → listens on 127.0.0.1:"),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.ends_with("5 bytes \"Hello\"")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_silent_peer_times_out_and_a_closed_one_is_end_of_file() {
+        let server = Server::bind(transcript()).unwrap();
+        let addr = server.addr();
+        let mut client = Conn::connect(addr, transcript()).unwrap();
+        let mut accepted = server.accept_within(Duration::from_secs(5)).unwrap();
+        let reply = accepted.read_line_within(Duration::from_millis(30));
+        assert_eq!(reply.end, End::TimedOut);
+        client.send(b"par").unwrap();
+        drop(client);
+        let reply = accepted.read_line_within(Duration::from_secs(5));
+        assert_eq!(
+            reply,
+            Reply {
+                bytes: b"par".to_vec(),
+                end: End::Eof
+            }
+        );
+        assert_eq!(
+            reply.describe(),
+            "3 bytes \"par\", and then the connection closed"
+        );
+    }
+
+    #[test]
+    fn accept_gives_up_after_its_limit() {
+        let server = Server::bind(transcript()).unwrap();
+        let fail = server.accept_within(Duration::from_millis(20)).unwrap_err();
+        assert_eq!(fail.got, "no connection");
+    }
+
+    #[test]
+    fn stingy_endpoints_move_few_bytes_per_call() {
+        let mut reader = StingyReader::new(b"abcdef", 4);
+        let mut buf = [0; 16];
+        assert_eq!(reader.read(&mut buf).unwrap(), 4);
+        assert_eq!(reader.read(&mut buf).unwrap(), 2);
+        assert_eq!(reader.read(&mut buf).unwrap(), 0);
+        let mut writer = StingyWriter::new(3);
+        assert_eq!(writer.write(b"abcdef").unwrap(), 3);
+        writer.write_all(b"xyz1").unwrap();
+        assert_eq!(writer.written, b"abcxyz1");
+    }
+}

@@ -1,0 +1,118 @@
+//! What a grade found: per exercise, per check, a status and everything a student needs to
+//! understand it. Output formats render this; they never decide anything.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{Fail, Step};
+use crate::transcript::Line;
+use crate::tree::Broken;
+
+/// How a check ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Student code did what the step requires.
+    Pass,
+    /// It did not (this includes panics, early exits and crashes).
+    Fail,
+    /// The grader could not run the check (not the student's fault).
+    Error,
+    /// The check hit its time limit.
+    Timeout,
+}
+
+/// Text a process printed, bounded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Output {
+    /// The first bytes, as text (invalid UTF-8 replaced).
+    pub text: String,
+    /// How many bytes were left out.
+    pub dropped: u64,
+}
+
+impl Output {
+    /// True when nothing was printed.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.dropped == 0
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// The check's id.
+    pub id: String,
+    /// What it establishes.
+    pub title: String,
+    /// The lifecycle step.
+    pub step: Step,
+    /// How it ended.
+    pub status: Status,
+    /// Why it did not pass (for every status but `Pass`).
+    pub fail: Option<Fail>,
+    /// The conversation.
+    pub transcript: Vec<Line>,
+    /// What student code printed on stdout during the check.
+    pub stdout: Output,
+    /// What student code printed on stderr during the check.
+    pub stderr: Output,
+    /// Wall time of the check, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// One exercise's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciseReport {
+    /// `01-bind`.
+    pub name: String,
+    /// Set when the exercise could not be built or listed; its checks then all count as failed.
+    pub broken: Option<Broken>,
+    /// The checks, in declaration order.
+    pub checks: Vec<CheckReport>,
+}
+
+impl ExerciseReport {
+    /// How many checks passed.
+    pub fn passed(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Pass)
+            .count()
+    }
+
+    /// True when it built and every check passed.
+    pub fn complete(&self) -> bool {
+        self.broken.is_none() && !self.checks.is_empty() && self.passed() == self.checks.len()
+    }
+}
+
+/// A whole grade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// The tree graded, as given.
+    pub tree: String,
+    /// The exercises, in curriculum order.
+    pub exercises: Vec<ExerciseReport>,
+}
+
+impl Report {
+    /// Checks passed, over all exercises.
+    pub fn passed(&self) -> usize {
+        self.exercises.iter().map(ExerciseReport::passed).sum()
+    }
+
+    /// Checks run or counted, over all exercises.
+    pub fn total(&self) -> usize {
+        self.exercises.iter().map(|e| e.checks.len()).sum()
+    }
+
+    /// Exercises with every check passing.
+    pub fn complete(&self) -> usize {
+        self.exercises.iter().filter(|e| e.complete()).count()
+    }
+
+    /// True when every exercise is complete.
+    pub fn all_passed(&self) -> bool {
+        self.exercises.iter().all(ExerciseReport::complete)
+    }
+}

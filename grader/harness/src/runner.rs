@@ -1,0 +1,192 @@
+//! The `main` of every check runner (`grader/checks/NN-name`), as the grading process calls it:
+//!
+//! - `RUNNER --list` prints the exercise's checks as JSON;
+//! - `RUNNER --run ID --events FILE [--bin PATH]...` runs one check and writes its conversation and
+//!   verdict to FILE, then exits; one process per check, so nothing student code does in one check
+//!   can affect another or the grading process;
+//! - `RUNNER --in-process [ID]...` runs checks one after another in this very process, without
+//!   isolation: the floor that `cargo xtask bench` compares the isolated run with.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crate::check::{Check, CheckInfo, Fail};
+use crate::ctx::{self, Ctx};
+use crate::protocol::{Event, EventLog};
+use crate::transcript::Transcript;
+
+/// What the grading process asked for.
+enum Request {
+    List,
+    Run {
+        id: String,
+        events: PathBuf,
+        bins: Vec<PathBuf>,
+    },
+    InProcess {
+        ids: Vec<String>,
+        bins: Vec<PathBuf>,
+    },
+}
+
+/// Runs the request on the command line against `checks`. Never returns for `--run`: the process
+/// exits as soon as the verdict is written, whatever threads student code left running.
+pub fn main(checks: &[Check]) -> ExitCode {
+    let request = match parse(std::env::args_os().skip(1).collect()) {
+        Ok(request) => request,
+        Err(problem) => {
+            eprintln!("check runner: {problem}");
+            eprintln!(
+                "usage: --list | --run ID --events FILE [--bin PATH]... | --in-process [ID]..."
+            );
+            eprintln!("(this program is started by `cargo xtask grade`; run that instead)");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(id) = duplicate_id(checks) {
+        eprintln!("check runner: two checks share the id {id:?}");
+        return ExitCode::from(2);
+    }
+    match request {
+        Request::List => {
+            let infos: Vec<CheckInfo> = checks.iter().map(Check::info).collect();
+            let json = serde_json::to_string(&infos).expect("check infos serialise");
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Request::Run { id, events, bins } => {
+            let Some(check) = checks.iter().find(|c| c.id == id) else {
+                eprintln!("check runner: no check {id:?}");
+                return ExitCode::from(2);
+            };
+            run_isolated(check, &events, bins)
+        }
+        Request::InProcess { ids, bins } => run_in_process(checks, &ids, &bins),
+    }
+}
+
+fn parse(args: Vec<OsString>) -> Result<Request, String> {
+    let mut args = args.into_iter();
+    let mode = args.next().ok_or("no request")?;
+    let mut id = None;
+    let mut events = None;
+    let mut bins = Vec::new();
+    let mut ids = Vec::new();
+    match mode.to_str() {
+        Some("--list") => return Ok(Request::List),
+        Some("--run") => id = Some(args.next().ok_or("--run needs a check id")?),
+        Some("--in-process") => {}
+        _ => return Err(format!("unknown request {mode:?}")),
+    }
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--events") => {
+                events = Some(PathBuf::from(args.next().ok_or("--events needs a file")?))
+            }
+            Some("--bin") => bins.push(PathBuf::from(args.next().ok_or("--bin needs a path")?)),
+            _ => ids.push(arg.into_string().map_err(|a| format!("not UTF-8: {a:?}"))?),
+        }
+    }
+    match id {
+        Some(id) => Ok(Request::Run {
+            id: id.into_string().map_err(|a| format!("not UTF-8: {a:?}"))?,
+            events: events.ok_or("--run needs --events FILE")?,
+            bins,
+        }),
+        None => Ok(Request::InProcess { ids, bins }),
+    }
+}
+
+fn duplicate_id(checks: &[Check]) -> Option<&'static str> {
+    checks
+        .iter()
+        .enumerate()
+        .find_map(|(i, c)| checks[..i].iter().any(|d| d.id == c.id).then_some(c.id))
+}
+
+fn run_isolated(check: &Check, events: &std::path::Path, bins: Vec<PathBuf>) -> ExitCode {
+    die_with_parent();
+    let log = match EventLog::to_file(events) {
+        Ok(log) => log,
+        Err(error) => {
+            eprintln!("check runner: cannot write {}: {error}", events.display());
+            return ExitCode::from(2);
+        }
+    };
+    let transcript = Transcript::new(log);
+    ctx::report_stray_panics_to(transcript.clone());
+    let fail = run_check(check, &transcript, bins).err();
+    transcript.finish(&Event::Verdict { fail });
+    let _ = std::io::stdout().flush();
+    // Exit at once: threads left running by student code (a server loop, say) must not keep the
+    // process alive, and their destructors must not run after the verdict.
+    std::process::exit(0)
+}
+
+/// Runs one check, turning a panic that escaped it into a failure. Such a panic comes from student
+/// code the check reached without [`Ctx::call`] (a `Display` impl, say), or from the check itself,
+/// which is then a grader error.
+fn run_check(check: &Check, transcript: &Transcript, bins: Vec<PathBuf>) -> Result<(), Fail> {
+    ctx::install_panic_hook();
+    let mut ctx = Ctx::new(transcript.clone(), bins);
+    match panic::catch_unwind(AssertUnwindSafe(|| (check.run)(&mut ctx))) {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            let panicked = ctx::last_panic_on_this_thread(&*payload);
+            let in_grader = panicked
+                .location
+                .as_deref()
+                .is_some_and(|l| l.contains("grader/"));
+            let mut fail = panicked.into_fail("ran the check, which reached your code");
+            fail.did = "ran the check, which reached your code".to_owned();
+            fail.grader_error = in_grader;
+            Err(fail)
+        }
+    }
+}
+
+fn run_in_process(checks: &[Check], ids: &[String], bins: &[PathBuf]) -> ExitCode {
+    let mut failed = 0;
+    for check in checks
+        .iter()
+        .filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id))
+    {
+        let started = Instant::now();
+        let transcript = Transcript::new(EventLog::in_memory());
+        let passed = run_check(check, &transcript, bins.to_vec()).is_ok();
+        failed += usize::from(!passed);
+        let micros = started.elapsed().as_micros();
+        println!(
+            "{}\t{}\t{micros}",
+            check.id,
+            if passed { "pass" } else { "fail" }
+        );
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Asks the kernel to kill this process when the grading process dies (Ctrl-C, say), so that a
+/// hung check never outlives its grade.
+#[cfg(target_os = "linux")]
+fn die_with_parent() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and affects only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+    // The parent may have died before the request took effect.
+    // SAFETY: getppid(2) cannot fail.
+    if unsafe { libc::getppid() } == 1 {
+        std::process::exit(1);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent() {}

@@ -1,0 +1,164 @@
+//! Parsing the command line and dispatching to a command. Every mistake in the arguments is one
+//! line naming the problem, and exit code 2.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use grader::tree::Kit;
+
+use crate::commands;
+
+pub const HELP: &str = "\
+sockets-course: learn the socket lifecycle by filling in exercises; hidden checks grade them.
+
+Usage: cargo xtask <COMMAND> [OPTIONS]
+
+Commands:
+  grade [EXERCISE...]   grade your exercises (all of them, or the ones named)
+  verify                prove every check fails on the stubs and passes on the solutions,
+                        and that each stub and its solution export the same public API
+  help                  show this help
+
+Options of grade:
+  --solutions           grade solutions/ instead of exercises/ (instructors)
+  --tree DIR            grade any folder of exercise crates laid out like exercises/
+  -j, --jobs N          run N checks at once (default: the number of cores, at least 2)
+  -v, --verbose         show the conversation of passed checks too
+  -q, --quiet           print only the totals
+
+An EXERCISE is named by its folder (01-bind), its number (01 or 1) or its name (bind).
+
+Exit codes: 0 every check passed, 1 some check failed, 2 the command could not run.
+";
+
+/// A mistake in the arguments, or a condition that keeps a command from running.
+#[derive(Debug)]
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<lexopt::Error> for Error {
+    fn from(error: lexopt::Error) -> Self {
+        Error(error.to_string())
+    }
+}
+
+/// Shorthand for building an [`Error`].
+pub fn error(message: impl Into<String>) -> Error {
+    Error(message.into())
+}
+
+/// The kit this xtask was built from.
+pub fn kit() -> Kit {
+    Kit::at(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives in the kit"),
+    )
+}
+
+pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
+    use lexopt::prelude::*;
+    let command = match parser.next()? {
+        None => {
+            print!("{HELP}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Value(command)) => command
+            .into_string()
+            .map_err(|c| error(format!("unknown command {c:?}")))?,
+        Some(Long("help") | Short('h')) => "help".to_owned(),
+        Some(other) => return Err(other.unexpected().into()),
+    };
+    match command.as_str() {
+        "grade" => commands::grade::run(parser),
+        "verify" => commands::verify::run(parser),
+        "help" => {
+            print!("{HELP}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(error(format!(
+            "unknown command {other:?}; the commands are: grade, verify, help"
+        ))),
+    }
+}
+
+/// Resolves the exercises a user named: `01-bind`, `01`, `1` or `bind`. None named means all.
+pub fn select_exercises(kit: &Kit, named: &[OsString]) -> Result<Vec<String>, Error> {
+    let all = kit
+        .exercises()
+        .map_err(|e| error(format!("cannot list the kit's checks: {e}")))?;
+    if named.is_empty() {
+        return Ok(all);
+    }
+    let mut selected = Vec::new();
+    for name in named {
+        let text = name.to_string_lossy();
+        let found = all.iter().find(|exercise| {
+            let number = &exercise[..2];
+            text == exercise.as_str()
+                || text.parse::<u32>().is_ok_and(|n| number.parse() == Ok(n))
+                || text == grader::tree::crate_key(exercise)
+        });
+        match found {
+            Some(exercise) if !selected.contains(exercise) => selected.push(exercise.clone()),
+            Some(_) => {}
+            None => {
+                return Err(error(format!(
+                    "unknown exercise {text:?}; the exercises are: {}",
+                    all.join(", ")
+                )));
+            }
+        }
+    }
+    selected.sort();
+    Ok(selected)
+}
+
+/// Checks that `dir` is a folder of exercise crates (at least one `NN-name/Cargo.toml`).
+pub fn check_tree(dir: &Path) -> Result<PathBuf, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        error(format!(
+            "--tree {}: {}",
+            dir.display(),
+            if dir.exists() {
+                e.to_string()
+            } else {
+                "no such folder".into()
+            }
+        ))
+    })?;
+    let has_exercise = entries.filter_map(Result::ok).any(|entry| {
+        entry
+            .file_name()
+            .to_str()
+            .is_some_and(grader::tree::is_exercise_name)
+            && entry.path().join("Cargo.toml").is_file()
+    });
+    if !has_exercise {
+        return Err(error(format!(
+            "--tree {} holds no exercise crates (folders like 01-bind/ with a Cargo.toml)",
+            dir.display()
+        )));
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// Parses the value of `--jobs`.
+pub fn jobs(value: OsString) -> Result<usize, Error> {
+    value
+        .to_str()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            error(format!(
+                "--jobs takes a number of checks to run at once, at least 1 (got {value:?})"
+            ))
+        })
+}

@@ -1,0 +1,4 @@
+//! One module per `cargo xtask` command.
+
+pub mod grade;
+pub mod verify;

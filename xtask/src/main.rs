@@ -1,0 +1,26 @@
+//! `cargo xtask`: the command line of sockets-course. Students grade their exercises; instructors
+//! grade the solutions or any folder of exercise crates, and prove that every check can fail.
+//!
+//! Each command lives in `commands/`, each output format in `render/`.
+
+mod api;
+mod cli;
+mod commands;
+mod render;
+mod style;
+
+use std::process::ExitCode;
+
+/// Exit code when a command could not run at all (bad arguments, a tree that does not exist).
+pub const CANNOT_RUN: u8 = 2;
+
+fn main() -> ExitCode {
+    match cli::run(lexopt::Parser::from_env()) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            eprintln!("Run `cargo xtask --help` for usage.");
+            ExitCode::from(CANNOT_RUN)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Output formats of a grade report, one module each.
+
+pub mod human;
