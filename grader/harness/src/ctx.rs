@@ -5,10 +5,8 @@ use std::any::Any;
 use std::cell::Cell;
 use std::fmt::{self, Debug};
 use std::net::SocketAddr;
-use std::os::unix::process::ExitStatusExt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread::{self, ThreadId};
@@ -16,10 +14,9 @@ use std::time::Duration;
 
 use crate::check::Fail;
 use crate::net::{Conn, Server};
-use crate::transcript::{Transcript, Who, quote};
+use crate::program::{self, Ran, ServerProgram};
+use crate::transcript::{Transcript, Who};
 
-/// How much of a program's stdout or stderr a failure message shows.
-const SHOWN_PROGRAM_OUTPUT: usize = 240;
 /// How much of a returned value's `Debug` text the conversation shows.
 const SHOWN_DEBUG: usize = 160;
 
@@ -107,34 +104,20 @@ impl Ctx {
         })
     }
 
-    /// Runs the exercise's program with `args` (through `assert_cmd`, with empty standard input)
-    /// and records what it did. A program still running after `limit` is killed.
+    /// Runs the exercise's program with `args` to its end (through `assert_cmd`, with empty
+    /// standard input) and records what it did. A program still running after `limit` is killed.
     pub fn run_program(&self, args: &[&str], limit: Duration) -> Result<Ran, Fail> {
-        let bin = self.binary()?;
-        let name = bin.file_name().map_or_else(
-            || bin.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let command_line = std::iter::once(name.as_str())
-            .chain(args.iter().copied())
-            .collect::<Vec<_>>()
-            .join(" ");
-        self.grader(format!("runs `{command_line}`"));
-        let output = assert_cmd::Command::new(bin)
-            .args(args)
-            .timeout(limit)
-            .output()
-            .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
-        let ran = Ran {
-            command_line,
-            timed_out: output.status.signal() == Some(libc::SIGKILL),
-            status: output.status,
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            limit,
-        };
-        self.student(ran.describe());
-        Ok(ran)
+        program::run(self.binary()?, args, limit, &self.transcript)
+    }
+
+    /// Starts the exercise's program as a server on a loopback port the grader picks, and waits
+    /// until it accepts connections. `args` makes the command line from the address, e.g.
+    /// `|addr| vec![addr.to_string()]`. The server is killed when the value is dropped.
+    pub fn serve_program(
+        &self,
+        args: impl Fn(SocketAddr) -> Vec<String>,
+    ) -> Result<ServerProgram, Fail> {
+        program::serve(self.binary()?, args, &self.transcript)
     }
 
     /// A listening socket of the grader's on an ephemeral loopback port.
@@ -145,52 +128,6 @@ impl Ctx {
     /// Connects the grader to `addr` as a client.
     pub fn connect(&self, addr: SocketAddr) -> Result<Conn, Fail> {
         Conn::connect(addr, self.transcript.clone())
-    }
-}
-
-/// What a run of the exercise's program did.
-#[derive(Clone, Debug)]
-pub struct Ran {
-    /// The command as a student would type it.
-    pub command_line: String,
-    /// How it exited.
-    pub status: ExitStatus,
-    /// True when it was killed for running past its limit.
-    pub timed_out: bool,
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    limit: Duration,
-}
-
-impl Ran {
-    /// True when the program panicked (Rust exits with code 101 after a panic message).
-    pub fn panicked(&self) -> bool {
-        self.status.code() == Some(101) || self.stderr.contains("panicked at")
-    }
-
-    /// E.g. `exits with code 1; stdout: nothing; stderr: 30 bytes "error: ..."`.
-    pub fn describe(&self) -> String {
-        let ended = if self.timed_out {
-            format!("was still running after {:?} and was stopped", self.limit)
-        } else if let Some(code) = self.status.code() {
-            format!("exits with code {code}")
-        } else {
-            format!("is killed by signal {}", self.status.signal().unwrap_or(0))
-        };
-        let show = |text: &str| {
-            if text.is_empty() {
-                "nothing".to_owned()
-            } else {
-                quote(text.as_bytes(), SHOWN_PROGRAM_OUTPUT)
-            }
-        };
-        format!(
-            "{ended}; stdout: {}; stderr: {}",
-            show(&self.stdout),
-            show(&self.stderr)
-        )
     }
 }
 

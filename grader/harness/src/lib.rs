@@ -13,6 +13,7 @@ pub mod check;
 pub mod ctx;
 pub mod grade;
 pub mod net;
+pub mod program;
 pub mod protocol;
 pub mod report;
 pub mod runner;

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use bind::BindError;
 use grader::check::Setup;
-use grader::ctx::{Ran, short_debug};
+use grader::ctx::short_debug;
 use grader::predicates::prelude::*;
+use grader::program::Ran;
 use grader::{Check, Ctx, Fail, Outcome, Step};
 
 const CHECKS: &[Check] = &[

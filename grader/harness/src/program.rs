@@ -1,0 +1,248 @@
+//! Running the exercise's own program (built from its `src/main.rs`): to its end with
+//! `assert_cmd`, or as a server on a port the grader picks. Programs start inside the check's
+//! process group, so the grading process kills anything they leave behind.
+
+use std::io::Read;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::check::Fail;
+use crate::transcript::{Transcript, Who, quote};
+
+/// How much of a program's stdout or stderr a failure message shows.
+const SHOWN_OUTPUT: usize = 240;
+/// How much output of a server program is kept.
+const KEPT_OUTPUT: usize = 16 * 1024;
+/// How long a server program may take to accept its first connection.
+const READY_LIMIT: Duration = Duration::from_secs(3);
+/// How many ports to try when another process takes the picked port first.
+const PORT_ATTEMPTS: usize = 5;
+
+/// What a run of the exercise's program did.
+#[derive(Clone, Debug)]
+pub struct Ran {
+    /// The command as a student would type it.
+    pub command_line: String,
+    /// How it exited.
+    pub status: ExitStatus,
+    /// True when it was killed for running past its limit.
+    pub timed_out: bool,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    limit: Duration,
+}
+
+impl Ran {
+    /// True when the program panicked (Rust exits with code 101 after a panic message).
+    pub fn panicked(&self) -> bool {
+        self.status.code() == Some(101) || self.stderr.contains("panicked at")
+    }
+
+    /// E.g. `exits with code 1; stdout: nothing; stderr: "error: ..."`.
+    pub fn describe(&self) -> String {
+        let ended = if self.timed_out {
+            format!("was still running after {:?} and was stopped", self.limit)
+        } else {
+            describe_status(self.status)
+        };
+        format!(
+            "{ended}; stdout: {}; stderr: {}",
+            shown(&self.stdout),
+            shown(&self.stderr)
+        )
+    }
+}
+
+fn shown(text: &str) -> String {
+    if text.is_empty() {
+        "nothing".to_owned()
+    } else {
+        quote(text.as_bytes(), SHOWN_OUTPUT)
+    }
+}
+
+fn describe_status(status: ExitStatus) -> String {
+    match status.code() {
+        Some(code) => format!("exits with code {code}"),
+        None => format!("is killed by signal {}", status.signal().unwrap_or(0)),
+    }
+}
+
+fn program_name(bin: &Path) -> String {
+    bin.file_name().map_or_else(
+        || bin.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+pub(crate) fn run(
+    bin: &Path,
+    args: &[&str],
+    limit: Duration,
+    transcript: &Transcript,
+) -> Result<Ran, Fail> {
+    let command_line = std::iter::once(program_name(bin))
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    transcript.say(Who::Grader, format!("runs `{command_line}`"));
+    let output = assert_cmd::Command::new(bin)
+        .args(args)
+        .timeout(limit)
+        .output()
+        .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
+    let ran = Ran {
+        command_line,
+        timed_out: output.status.signal() == Some(libc::SIGKILL),
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        limit,
+    };
+    transcript.say(Who::Student, ran.describe());
+    Ok(ran)
+}
+
+/// The exercise's program running as a server. Killed on drop.
+pub struct ServerProgram {
+    child: Child,
+    addr: SocketAddr,
+    command_line: String,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+impl ServerProgram {
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The command line, as a student would type it.
+    pub fn command_line(&self) -> &str {
+        &self.command_line
+    }
+
+    /// True while the program runs.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// What it printed so far, for failure messages: `stdout: ...; stderr: ...`.
+    pub fn output(&self) -> String {
+        let out =
+            String::from_utf8_lossy(&self.stdout.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_owned();
+        let err =
+            String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_owned();
+        format!("stdout: {}; stderr: {}", shown(&out), shown(&err))
+    }
+}
+
+impl Drop for ServerProgram {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Keeps what a pipe delivers, up to [`KEPT_OUTPUT`] bytes, reading the rest away.
+fn keep(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&kept);
+    thread::spawn(move || {
+        let mut buf = [0; 4096];
+        while let Ok(n @ 1..) = pipe.read(&mut buf) {
+            let mut kept = sink.lock().unwrap_or_else(PoisonError::into_inner);
+            let room = KEPT_OUTPUT.saturating_sub(kept.len()).min(n);
+            kept.extend_from_slice(&buf[..room]);
+        }
+    });
+    kept
+}
+
+pub(crate) fn serve(
+    bin: &Path,
+    args: impl Fn(SocketAddr) -> Vec<String>,
+    transcript: &Transcript,
+) -> Result<ServerProgram, Fail> {
+    let mut last = String::new();
+    for _ in 0..PORT_ATTEMPTS {
+        // The program must bind a port the grader knows in advance; portpicker finds a free one.
+        // Another process may take it before the program binds it: then the program fails with
+        // "address in use" and the grader tries another port, so a collision never decides a verdict.
+        let port = portpicker::pick_unused_port()
+            .ok_or_else(|| Fail::grader("no free port on this machine"))?;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let arguments = args(addr);
+        let command_line = std::iter::once(program_name(bin))
+            .chain(arguments.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        transcript.say(Who::Grader, format!("starts `{command_line}`"));
+        let mut child = Command::new(bin)
+            .args(&arguments)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
+        let stdout = keep(child.stdout.take().expect("piped"));
+        let stderr = keep(child.stderr.take().expect("piped"));
+        let mut server = ServerProgram {
+            child,
+            addr,
+            command_line,
+            stdout,
+            stderr,
+        };
+        match wait_ready(&mut server) {
+            Ok(()) => {
+                transcript.say(Who::Student, format!("accepts connections on {addr}"));
+                return Ok(server);
+            }
+            Err(ended) => {
+                let output = server.output();
+                transcript.say(Who::Student, format!("{ended}; {output}"));
+                if output.contains("in use") {
+                    last = format!("{ended}; {output}");
+                    continue;
+                }
+                return Err(Fail::new(format!("started `{}`", server.command_line))
+                    .expected(format!("your server to accept connections on {addr} within {READY_LIMIT:?}"))
+                    .got(format!("it {ended}; {output}"))
+                    .hint("the program should bind the address given on its command line, then accept clients in a loop"));
+            }
+        }
+    }
+    Err(Fail::grader(format!(
+        "every port the grader picked was taken by another process: {last}"
+    )))
+}
+
+/// Waits until the server accepts a connection (the probe is closed at once), or says how it ended.
+fn wait_ready(server: &mut ServerProgram) -> Result<(), String> {
+    let deadline = Instant::now() + READY_LIMIT;
+    loop {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            return Err(describe_status(status));
+        }
+        if TcpStream::connect_timeout(&server.addr, Duration::from_millis(100)).is_ok() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "was not accepting connections after {READY_LIMIT:?}"
+            ));
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
