@@ -18,28 +18,15 @@ pub fn public_api(lib_rs: &Path) -> Result<BTreeSet<String>, String> {
 }
 
 fn collect_file(file: &Path, prefix: &str, api: &mut BTreeSet<String>) -> Result<(), String> {
-    let text =
-        fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let parsed =
-        syn::parse_file(&text).map_err(|e| format!("cannot parse {}: {e}", file.display()))?;
+    let text = fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let parsed = syn::parse_file(&text).map_err(|e| format!("cannot parse {}: {e}", file.display()))?;
     let dir = file.parent().unwrap_or(Path::new("."));
-    let is_root = file
-        .file_name()
-        .is_some_and(|n| n == "lib.rs" || n == "mod.rs" || n == "main.rs");
-    let module_dir = if is_root {
-        dir.to_path_buf()
-    } else {
-        dir.join(file.file_stem().unwrap_or_default())
-    };
+    let is_root = file.file_name().is_some_and(|n| n == "lib.rs" || n == "mod.rs" || n == "main.rs");
+    let module_dir = if is_root { dir.to_path_buf() } else { dir.join(file.file_stem().unwrap_or_default()) };
     collect_items(&parsed.items, prefix, &module_dir, api)
 }
 
-fn collect_items(
-    items: &[Item],
-    prefix: &str,
-    module_dir: &Path,
-    api: &mut BTreeSet<String>,
-) -> Result<(), String> {
+fn collect_items(items: &[Item], prefix: &str, module_dir: &Path, api: &mut BTreeSet<String>) -> Result<(), String> {
     for item in items {
         match item {
             Item::Fn(f) if is_pub(&f.vis) => {
@@ -51,12 +38,7 @@ fn collect_items(
                 // Private fields are an implementation detail; only their presence is part of the API.
                 let mut private = false;
                 s.fields.iter_mut().for_each(|f| f.attrs.clear());
-                let fields: Vec<_> = s
-                    .fields
-                    .iter()
-                    .filter(|f| is_pub(&f.vis))
-                    .cloned()
-                    .collect();
+                let fields: Vec<_> = s.fields.iter().filter(|f| is_pub(&f.vis)).cloned().collect();
                 private |= fields.len() != s.fields.len();
                 let shown = format!(
                     "struct {}{} {{ {} }}{}",
@@ -106,20 +88,14 @@ fn collect_items(
                 let generics = normalise(&i.generics);
                 match &i.trait_ {
                     Some((_, path, _)) => {
-                        api.insert(format!(
-                            "{prefix}impl{generics} {} for {target}",
-                            normalise(path)
-                        ));
+                        api.insert(format!("{prefix}impl{generics} {} for {target}", normalise(path)));
                     }
                     None => {
                         for item in &i.items {
                             if let ImplItem::Fn(f) = item
                                 && is_pub(&f.vis)
                             {
-                                api.insert(format!(
-                                    "{prefix}impl{generics} {target} {{ {} }}",
-                                    normalise(&f.sig)
-                                ));
+                                api.insert(format!("{prefix}impl{generics} {target} {{ {} }}", normalise(&f.sig)));
                             }
                         }
                     }
@@ -128,9 +104,7 @@ fn collect_items(
             Item::Mod(m) if is_pub(&m.vis) => {
                 let inner = format!("{prefix}{}::", m.ident);
                 match &m.content {
-                    Some((_, items)) => {
-                        collect_items(items, &inner, &module_dir.join(m.ident.to_string()), api)?
-                    }
+                    Some((_, items)) => collect_items(items, &inner, &module_dir.join(m.ident.to_string()), api)?,
                     None => {
                         let file = module_file(module_dir, &m.ident.to_string())?;
                         collect_file(&file, &inner, api)?;
@@ -190,25 +164,13 @@ mod tests {
     fn a_changed_signature_or_variant_differs() {
         assert_ne!(api_of("pub fn f(a: u8) {}"), api_of("pub fn f(a: u16) {}"));
         assert_ne!(api_of("pub enum E { A, B }"), api_of("pub enum E { A }"));
-        assert_ne!(
-            api_of("#[derive(Debug)] pub struct S;"),
-            api_of("pub struct S;")
-        );
-        assert_ne!(
-            api_of("pub struct S; impl std::fmt::Display for S {}"),
-            api_of("pub struct S;")
-        );
+        assert_ne!(api_of("#[derive(Debug)] pub struct S;"), api_of("pub struct S;"));
+        assert_ne!(api_of("pub struct S; impl std::fmt::Display for S {}"), api_of("pub struct S;"));
     }
 
     #[test]
     fn private_fields_count_only_by_their_presence() {
-        assert_eq!(
-            api_of("pub struct S { pub a: u8, b: u16 }"),
-            api_of("pub struct S { pub a: u8, c: String }")
-        );
-        assert_ne!(
-            api_of("pub struct S { pub a: u8, b: u16 }"),
-            api_of("pub struct S { pub a: u8 }")
-        );
+        assert_eq!(api_of("pub struct S { pub a: u8, b: u16 }"), api_of("pub struct S { pub a: u8, c: String }"));
+        assert_ne!(api_of("pub struct S { pub a: u8, b: u16 }"), api_of("pub struct S { pub a: u8 }"));
     }
 }

@@ -56,11 +56,7 @@ pub fn error(message: impl Into<String>) -> Error {
 
 /// The kit this xtask was built from.
 pub fn kit() -> Kit {
-    Kit::at(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("xtask lives in the kit"),
-    )
+    Kit::at(Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the kit"))
 }
 
 pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
@@ -70,9 +66,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             print!("{HELP}");
             return Ok(ExitCode::SUCCESS);
         }
-        Some(Value(command)) => command
-            .into_string()
-            .map_err(|c| error(format!("unknown command {c:?}")))?,
+        Some(Value(command)) => command.into_string().map_err(|c| error(format!("unknown command {c:?}")))?,
         Some(Long("help") | Short('h')) => "help".to_owned(),
         Some(other) => return Err(other.unexpected().into()),
     };
@@ -83,17 +77,13 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(error(format!(
-            "unknown command {other:?}; the commands are: grade, verify, help"
-        ))),
+        other => Err(error(format!("unknown command {other:?}; the commands are: grade, verify, help"))),
     }
 }
 
 /// Resolves the exercises a user named: `01-bind`, `01`, `1` or `bind`. None named means all.
 pub fn select_exercises(kit: &Kit, named: &[OsString]) -> Result<Vec<String>, Error> {
-    let all = kit
-        .exercises()
-        .map_err(|e| error(format!("cannot list the kit's checks: {e}")))?;
+    let all = kit.exercises().map_err(|e| error(format!("cannot list the kit's checks: {e}")))?;
     if named.is_empty() {
         return Ok(all);
     }
@@ -110,10 +100,7 @@ pub fn select_exercises(kit: &Kit, named: &[OsString]) -> Result<Vec<String>, Er
             Some(exercise) if !selected.contains(exercise) => selected.push(exercise.clone()),
             Some(_) => {}
             None => {
-                return Err(error(format!(
-                    "unknown exercise {text:?}; the exercises are: {}",
-                    all.join(", ")
-                )));
+                return Err(error(format!("unknown exercise {text:?}; the exercises are: {}", all.join(", "))));
             }
         }
     }
@@ -127,18 +114,11 @@ pub fn check_tree(dir: &Path) -> Result<PathBuf, Error> {
         error(format!(
             "--tree {}: {}",
             dir.display(),
-            if dir.exists() {
-                e.to_string()
-            } else {
-                "no such folder".into()
-            }
+            if dir.exists() { e.to_string() } else { "no such folder".into() }
         ))
     })?;
     let has_exercise = entries.filter_map(Result::ok).any(|entry| {
-        entry
-            .file_name()
-            .to_str()
-            .is_some_and(grader::tree::is_exercise_name)
+        entry.file_name().to_str().is_some_and(grader::tree::is_exercise_name)
             && entry.path().join("Cargo.toml").is_file()
     });
     if !has_exercise {
@@ -156,9 +136,5 @@ pub fn jobs(value: OsString) -> Result<usize, Error> {
         .to_str()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .ok_or_else(|| {
-            error(format!(
-                "--jobs takes a number of checks to run at once, at least 1 (got {value:?})"
-            ))
-        })
+        .ok_or_else(|| error(format!("--jobs takes a number of checks to run at once, at least 1 (got {value:?})")))
 }

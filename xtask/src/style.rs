@@ -13,9 +13,7 @@ impl Style {
     /// Colors for standard output, following the conventions above.
     pub fn for_stdout() -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style {
-            on: std::io::stdout().is_terminal() && !no_color,
-        }
+        Style { on: std::io::stdout().is_terminal() && !no_color }
     }
 
     /// No colors at all.
@@ -25,11 +23,7 @@ impl Style {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
+        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
     }
 
     /// Success.

@@ -54,9 +54,7 @@ impl Step {
     pub fn explain(self) -> &'static str {
         match self {
             Step::Bind => "a new socket gets its local address (IP and port) before it can listen",
-            Step::Accept => {
-                "a listening socket hands out a new, separate socket for every client it accepts"
-            }
+            Step::Accept => "a listening socket hands out a new, separate socket for every client it accepts",
             Step::Connect => "a client socket asks a listening server for a connection",
             Step::ReadWrite => {
                 "a connection is a stream of bytes: one read may return part of what was sent, \
@@ -110,20 +108,8 @@ pub struct Check {
 
 impl Check {
     /// A check with the default time limit.
-    pub const fn new(
-        id: &'static str,
-        title: &'static str,
-        step: Step,
-        run: fn(&mut Ctx) -> Outcome,
-    ) -> Self {
-        Check {
-            id,
-            title,
-            step,
-            run,
-            timeout: DEFAULT_TIMEOUT,
-            timeout_hint: "",
-        }
+    pub const fn new(id: &'static str, title: &'static str, step: Step, run: fn(&mut Ctx) -> Outcome) -> Self {
+        Check { id, title, step, run, timeout: DEFAULT_TIMEOUT, timeout_hint: "" }
     }
 
     /// Overrides the time limit.
@@ -186,20 +172,12 @@ pub struct Fail {
 impl Fail {
     /// Starts a failure with what the grader did.
     pub fn new(did: impl Into<String>) -> Self {
-        Fail {
-            did: did.into(),
-            ..Fail::default()
-        }
+        Fail { did: did.into(), ..Fail::default() }
     }
 
     /// The grader could not do its own part; not the student's fault.
     pub fn grader(problem: impl fmt::Display) -> Self {
-        Fail {
-            did: "prepared the check".to_owned(),
-            got: problem.to_string(),
-            grader_error: true,
-            ..Fail::default()
-        }
+        Fail { did: "prepared the check".to_owned(), got: problem.to_string(), grader_error: true, ..Fail::default() }
     }
 
     /// What correct code would have done.
@@ -226,11 +204,7 @@ impl Fail {
 
 impl fmt::Display for Fail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the grader {}; expected {}; got {}",
-            self.did, self.expected, self.got
-        )?;
+        write!(f, "the grader {}; expected {}; got {}", self.did, self.expected, self.got)?;
         if let Some(hint) = &self.hint {
             write!(f, " ({hint})")?;
         }

@@ -2,9 +2,9 @@
 //! the conversation it records, and the exercise's binary.
 
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::{self, Debug};
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -12,13 +12,16 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use crate::check::Fail;
+use crate::check::{Fail, Setup};
 use crate::net::{Conn, Server};
 use crate::program::{self, Ran, ServerProgram};
 use crate::transcript::{Transcript, Who};
 
 /// How much of a returned value's `Debug` text the conversation shows.
 const SHOWN_DEBUG: usize = 160;
+
+/// How long [`Background::explain`] waits for student code that may just have ended.
+const EXPLAIN_WAIT: Duration = Duration::from_millis(200);
 
 /// The context of one running check.
 pub struct Ctx {
@@ -87,6 +90,7 @@ impl Ctx {
             receiver,
             thread: handle.thread().id(),
             transcript: self.transcript.clone(),
+            ended: RefCell::new(None),
         }
     }
 
@@ -113,11 +117,17 @@ impl Ctx {
     /// Starts the exercise's program as a server on a loopback port the grader picks, and waits
     /// until it accepts connections. `args` makes the command line from the address, e.g.
     /// `|addr| vec![addr.to_string()]`. The server is killed when the value is dropped.
-    pub fn serve_program(
-        &self,
-        args: impl Fn(SocketAddr) -> Vec<String>,
-    ) -> Result<ServerProgram, Fail> {
+    pub fn serve_program(&self, args: impl Fn(SocketAddr) -> Vec<String>) -> Result<ServerProgram, Fail> {
         program::serve(self.binary()?, args, &self.transcript)
+    }
+
+    /// A listening socket on an ephemeral loopback port, bound by the grader to be handed to
+    /// student code (an accept loop, say).
+    pub fn listener_for_student(&self) -> Result<(TcpListener, SocketAddr), Fail> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener on 127.0.0.1:0")?;
+        let addr = listener.local_addr().setup("reading the listener's address")?;
+        self.grader(format!("binds a listener on {addr} for your code"));
+        Ok((listener, addr))
     }
 
     /// A listening socket of the grader's on an ephemeral loopback port.
@@ -137,16 +147,56 @@ pub struct Background<T> {
     receiver: mpsc::Receiver<Result<T, Panicked>>,
     thread: ThreadId,
     transcript: Transcript,
+    /// The result, once seen by [`Background::explain`] before the join.
+    ended: RefCell<Option<Result<T, Panicked>>>,
 }
 
 impl<T: Debug> Background<T> {
+    /// Explains a failure of the grader's side of the conversation by the state of the student
+    /// code: if it has already panicked, the panic is the real cause ("serve is not written
+    /// yet"); if it has already returned, that is said too. Otherwise `fail` is returned as is.
+    pub fn explain(&self, fail: Fail) -> Fail {
+        let mut ended = self.ended.borrow_mut();
+        if ended.is_none() {
+            // Student code that panicked drops what it owns (a listener, say) while unwinding,
+            // before its result arrives: the grader may notice the effect first. This runs on a
+            // failure path only, so it can afford to wait a moment for the cause.
+            *ended = match self.receiver.recv_timeout(EXPLAIN_WAIT) {
+                Ok(result) => Some(result),
+                Err(RecvTimeoutError::Disconnected) => {
+                    Some(Err(take_panic(self.thread).unwrap_or_else(Panicked::unknown)))
+                }
+                Err(RecvTimeoutError::Timeout) => None,
+            };
+            if let Some(Err(panic)) = &*ended {
+                self.transcript.say(Who::Student, format!("panicked: {panic}"));
+            }
+        }
+        match &*ended {
+            None => fail,
+            Some(Err(panic)) => panic.clone().into_fail(&self.call),
+            Some(Ok(value)) => {
+                let got = format!("{}; {} had already returned {}", fail.got, self.call, short_debug(value));
+                fail.got(got)
+            }
+        }
+    }
+
+    /// Runs the grader's side of a conversation with this code, explaining a failure by the
+    /// code's state (see [`Background::explain`]).
+    pub fn while_running<R>(&self, grader_side: impl FnOnce() -> Result<R, Fail>) -> Result<R, Fail> {
+        grader_side().map_err(|fail| self.explain(fail))
+    }
+
     /// Waits at most `limit` for the code to return.
     pub fn join_within(self, limit: Duration) -> Result<T, Fail> {
+        if let Some(result) = self.ended.borrow_mut().take() {
+            return settle(&self.transcript, &self.call, result);
+        }
         match self.receiver.recv_timeout(limit) {
             Ok(result) => settle(&self.transcript, &self.call, result),
             Err(RecvTimeoutError::Timeout) => {
-                self.transcript
-                    .say(Who::Student, format!("still running after {limit:?}"));
+                self.transcript.say(Who::Student, format!("still running after {limit:?}"));
                 Err(Fail::new(format!("called {}", self.call))
                     .expected(format!("it to return within {limit:?}"))
                     .got("it was still running")
@@ -160,11 +210,7 @@ impl<T: Debug> Background<T> {
     }
 }
 
-fn settle<T: Debug>(
-    transcript: &Transcript,
-    call: &str,
-    result: Result<T, Panicked>,
-) -> Result<T, Fail> {
+fn settle<T: Debug>(transcript: &Transcript, call: &str, result: Result<T, Panicked>) -> Result<T, Fail> {
     match result {
         Ok(value) => {
             transcript.say(Who::Student, format!("returned {}", short_debug(&value)));
@@ -212,25 +258,16 @@ pub struct Panicked {
 
 impl Panicked {
     fn unknown() -> Self {
-        Panicked {
-            message: "(no message)".to_owned(),
-            location: None,
-            thread: None,
-        }
+        Panicked { message: "(no message)".to_owned(), location: None, thread: None }
     }
 
     fn from_payload(payload: &(dyn Any + Send)) -> Self {
-        Panicked {
-            message: payload_message(payload),
-            location: None,
-            thread: None,
-        }
+        Panicked { message: payload_message(payload), location: None, thread: None }
     }
 
     /// True for `todo!()` and `unimplemented!()`: the stub has not been filled in.
     pub fn is_stub(&self) -> bool {
-        self.message.starts_with("not yet implemented")
-            || self.message.starts_with("not implemented")
+        self.message.starts_with("not yet implemented") || self.message.starts_with("not implemented")
     }
 
     /// The failure a panic in a call makes.
@@ -283,9 +320,7 @@ pub fn install_panic_hook() {
         panic::set_hook(Box::new(|info| {
             let panic = Panicked {
                 message: payload_message(info.payload()),
-                location: info
-                    .location()
-                    .map(|l| format!("{}:{}:{}", relative(l.file()), l.line(), l.column())),
+                location: info.location().map(|l| format!("{}:{}:{}", relative(l.file()), l.line(), l.column())),
                 thread: Some(thread::current().id()),
             };
             let guarded = GUARDED.with(Cell::get);
@@ -293,10 +328,7 @@ pub fn install_panic_hook() {
                 let name = thread::current().name().unwrap_or("unnamed").to_owned();
                 transcript.say(Who::Student, format!("a thread ({name}) panicked: {panic}"));
             }
-            PANICS
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(panic);
+            PANICS.lock().unwrap_or_else(PoisonError::into_inner).push(panic);
         }));
     });
 }
@@ -339,10 +371,7 @@ mod tests {
     fn a_todo_becomes_a_not_written_yet_failure() {
         let ctx = ctx();
         let fail = ctx.call("stub()", || -> u8 { todo!() }).unwrap_err();
-        assert!(
-            fail.got.starts_with("it is not written yet: todo!() at "),
-            "{fail:?}"
-        );
+        assert!(fail.got.starts_with("it is not written yet: todo!() at "), "{fail:?}");
         assert!(fail.got.contains("ctx.rs:"), "{fail:?}");
         assert!(!fail.grader_error);
     }
@@ -368,9 +397,7 @@ mod tests {
     fn a_call_that_does_not_return_in_time_fails() {
         let ctx = ctx();
         let fail = ctx
-            .call_within("sleepy()", Duration::from_millis(20), || {
-                thread::sleep(Duration::from_secs(2))
-            })
+            .call_within("sleepy()", Duration::from_millis(20), || thread::sleep(Duration::from_secs(2)))
             .unwrap_err();
         assert_eq!(fail.got, "it was still running");
     }
@@ -378,11 +405,7 @@ mod tests {
     #[test]
     fn a_panic_on_a_background_thread_is_reported_by_its_join() {
         let ctx = ctx();
-        let fail = ctx
-            .call_within("f()", Duration::from_secs(5), || -> u8 {
-                panic!("in thread")
-            })
-            .unwrap_err();
+        let fail = ctx.call_within("f()", Duration::from_secs(5), || -> u8 { panic!("in thread") }).unwrap_err();
         assert!(fail.got.contains("in thread"), "{fail:?}");
     }
 

@@ -63,8 +63,7 @@ pub fn grade(
     let listed: Vec<Listed> = built
         .into_iter()
         .map(|(name, runner)| {
-            let listed =
-                runner.and_then(|runner| list(kit, &name, &runner).map(|checks| (runner, checks)));
+            let listed = runner.and_then(|runner| list(kit, &name, &runner).map(|checks| (runner, checks)));
             (name, listed)
         })
         .collect();
@@ -83,10 +82,7 @@ pub fn grade(
     let results: Vec<Mutex<Option<CheckReport>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    progress(Progress::Checking {
-        done: 0,
-        total: jobs.len(),
-    });
+    progress(Progress::Checking { done: 0, total: jobs.len() });
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.max(1).min(jobs.len().max(1)) {
             scope.spawn(|| {
@@ -99,10 +95,7 @@ pub fn grade(
                     let report = run_check(runner, check, &events, &listed[exercise].0);
                     *results[n].lock().expect("no panics while holding the lock") = Some(report);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    progress(Progress::Checking {
-                        done: finished,
-                        total: jobs.len(),
-                    });
+                    progress(Progress::Checking { done: finished, total: jobs.len() });
                 }
             });
         }
@@ -116,70 +109,39 @@ pub fn grade(
         .into_iter()
         .zip(reports)
         .map(|((name, listed), checks)| match listed {
-            Ok(_) => ExerciseReport {
-                name,
-                broken: None,
-                checks,
-            },
+            Ok(_) => ExerciseReport { name, broken: None, checks },
             Err(broken) => {
-                let checks = known_checks(kit, &name)
-                    .iter()
-                    .map(|c| unbuilt(c, &broken))
-                    .collect();
-                ExerciseReport {
-                    name,
-                    broken: Some(broken),
-                    checks,
-                }
+                let checks = known_checks(kit, &name).iter().map(|c| unbuilt(c, &broken)).collect();
+                ExerciseReport { name, broken: Some(broken), checks }
             }
         })
         .collect();
-    Ok(Report {
-        tree: tree.display().to_string(),
-        exercises,
-    })
+    Ok(Report { tree: tree.display().to_string(), exercises })
 }
 
 /// Asks a runner for its checks, and remembers them for grades where the exercise does not build.
 fn list(kit: &Kit, exercise: &str, runner: &Runner) -> Result<Vec<CheckInfo>, Broken> {
     let mut command = Command::new(&runner.checks);
     command.arg("--list");
-    let broken = |why: String| Broken {
-        summary: "the check runner could not list its checks".into(),
-        detail: why,
-    };
-    let done = supervise::run(
-        &mut command,
-        Limits {
-            time: LIST_LIMIT,
-            output: 1 << 20,
-        },
-    )
-    .map_err(|e| broken(e.to_string()))?;
+    let broken = |why: String| Broken { summary: "the check runner could not list its checks".into(), detail: why };
+    let done = supervise::run(&mut command, Limits { time: LIST_LIMIT, output: 1 << 20 })
+        .map_err(|e| broken(e.to_string()))?;
     if !matches!(done.ended, Ended::Exited(status) if status.success()) {
-        return Err(broken(
-            String::from_utf8_lossy(&done.stderr.bytes).into_owned(),
-        ));
+        return Err(broken(String::from_utf8_lossy(&done.stderr.bytes).into_owned()));
     }
-    let checks: Vec<CheckInfo> =
-        serde_json::from_slice(&done.stdout.bytes).map_err(|e| broken(e.to_string()))?;
+    let checks: Vec<CheckInfo> = serde_json::from_slice(&done.stdout.bytes).map_err(|e| broken(e.to_string()))?;
     remember_checks(kit, exercise, &checks);
     Ok(checks)
 }
 
 /// Where the check list of an exercise is kept: beside the kit's build artifacts.
 fn remembered(kit: &Kit, exercise: &str) -> PathBuf {
-    kit.work_dir()
-        .join("checks")
-        .join(format!("{exercise}.json"))
+    kit.work_dir().join("checks").join(format!("{exercise}.json"))
 }
 
 fn remember_checks(kit: &Kit, exercise: &str, checks: &[CheckInfo]) {
     let path = remembered(kit, exercise);
-    if fs::read(&path)
-        .ok()
-        .and_then(|json| serde_json::from_slice::<Vec<CheckInfo>>(&json).ok())
-        .as_deref()
+    if fs::read(&path).ok().and_then(|json| serde_json::from_slice::<Vec<CheckInfo>>(&json).ok()).as_deref()
         == Some(checks)
     {
         return;
@@ -195,10 +157,7 @@ fn remember_checks(kit: &Kit, exercise: &str, checks: &[CheckInfo]) {
 
 /// The checks of an exercise as last listed on this machine (empty if never).
 fn known_checks(kit: &Kit, exercise: &str) -> Vec<CheckInfo> {
-    fs::read(remembered(kit, exercise))
-        .ok()
-        .and_then(|json| serde_json::from_slice(&json).ok())
-        .unwrap_or_default()
+    fs::read(remembered(kit, exercise)).ok().and_then(|json| serde_json::from_slice(&json).ok()).unwrap_or_default()
 }
 
 fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
@@ -222,19 +181,12 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
 
 fn run_check(runner: &Runner, check: &CheckInfo, events: &Path, exercise: &str) -> CheckReport {
     let mut command = Command::new(&runner.checks);
-    command
-        .arg("--run")
-        .arg(&check.id)
-        .arg("--events")
-        .arg(events);
+    command.arg("--run").arg(&check.id).arg("--events").arg(events);
     for bin in &runner.bins {
         command.arg("--bin").arg(bin);
     }
     command.env("RUST_BACKTRACE", "0");
-    let limits = Limits {
-        time: Duration::from_millis(check.timeout_ms),
-        output: OUTPUT_LIMIT,
-    };
+    let limits = Limits { time: Duration::from_millis(check.timeout_ms), output: OUTPUT_LIMIT };
     let finished = supervise::run(&mut command, limits);
     let mut report = CheckReport {
         id: check.id.clone(),
@@ -250,9 +202,7 @@ fn run_check(runner: &Runner, check: &CheckInfo, events: &Path, exercise: &str) 
     let finished = match finished {
         Ok(finished) => finished,
         Err(error) => {
-            report.fail = Some(Fail::grader(format!(
-                "could not start the check runner of {exercise}: {error}"
-            )));
+            report.fail = Some(Fail::grader(format!("could not start the check runner of {exercise}: {error}")));
             return report;
         }
     };
@@ -278,20 +228,14 @@ fn run_check(runner: &Runner, check: &CheckInfo, events: &Path, exercise: &str) 
 }
 
 fn output(captured: Captured) -> Output {
-    Output {
-        text: String::from_utf8_lossy(&captured.bytes).into_owned(),
-        dropped: captured.dropped,
-    }
+    Output { text: String::from_utf8_lossy(&captured.bytes).into_owned(), dropped: captured.dropped }
 }
 
 fn timed_out(check: &CheckInfo) -> Fail {
     let limit = Duration::from_millis(check.timeout_ms);
     let fail = Fail::new("ran the check")
         .expected(format!("it to finish within {}", seconds(limit)))
-        .got(format!(
-            "timed out after {}: the grader stopped it",
-            seconds(limit)
-        ));
+        .got(format!("timed out after {}: the grader stopped it", seconds(limit)));
     if check.timeout_hint.is_empty() {
         fail.hint("look for a loop that never ends, or an accept or read that waits for something that never comes")
     } else {
@@ -301,11 +245,7 @@ fn timed_out(check: &CheckInfo) -> Fail {
 
 fn seconds(limit: Duration) -> String {
     let secs = limit.as_secs_f64();
-    if secs.fract() == 0.0 {
-        format!("{secs:.0} s")
-    } else {
-        format!("{secs} s")
-    }
+    if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs} s") }
 }
 
 fn ended_early(status: std::process::ExitStatus) -> Fail {

@@ -26,17 +26,11 @@ pub struct Server {
 
 impl Server {
     pub(crate) fn bind(transcript: Transcript) -> Result<Server, Fail> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .setup("binding the grader's listener on 127.0.0.1:0")?;
-        let addr = listener
-            .local_addr()
-            .setup("reading the grader's listening address")?;
+        let listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding the grader's listener on 127.0.0.1:0")?;
+        let addr = listener.local_addr().setup("reading the grader's listening address")?;
         transcript.say(Who::Grader, format!("listens on {addr}"));
-        Ok(Server {
-            listener,
-            addr,
-            transcript,
-        })
+        Ok(Server { listener, addr, transcript })
     }
 
     /// The address student code should connect to.
@@ -47,37 +41,24 @@ impl Server {
     /// Waits at most `limit` for student code to connect.
     pub fn accept_within(&self, limit: Duration) -> Result<Conn, Fail> {
         if !wait_readable(&self.listener, limit).setup("waiting on the grader's listener")? {
-            self.transcript
-                .say(Who::Student, format!("did not connect within {limit:?}"));
-            return Err(Fail::new(format!(
-                "listened on {} and waited for a connection",
-                self.addr
-            ))
-            .expected(format!("your code to connect within {limit:?}"))
-            .got("no connection"));
+            self.transcript.say(Who::Student, format!("did not connect within {limit:?}"));
+            return Err(Fail::new(format!("listened on {} and waited for a connection", self.addr))
+                .expected(format!("your code to connect within {limit:?}"))
+                .got("no connection"));
         }
-        let (stream, peer) = self
-            .listener
-            .accept()
-            .setup("accepting on the grader's listener")?;
-        self.transcript
-            .say(Who::Student, format!("connects from {peer}"));
+        let (stream, peer) = self.listener.accept().setup("accepting on the grader's listener")?;
+        self.transcript.say(Who::Student, format!("connects from {peer}"));
         Ok(Conn::new(stream, peer, self.transcript.clone()))
     }
 }
 
 /// Waits until `socket` is readable (data, a connection to accept, or end of file).
 fn wait_readable(socket: &impl AsRawFd, limit: Duration) -> io::Result<bool> {
-    let mut fds = [libc::pollfd {
-        fd: socket.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    }];
+    let mut fds = [libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
     let deadline = Instant::now() + limit;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let millis =
-            libc::c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
+        let millis = libc::c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
         // SAFETY: `fds` is a valid array of one pollfd for the duration of the call.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, millis) };
         match ready {
@@ -118,11 +99,7 @@ pub struct Reply {
 impl Reply {
     /// E.g. `5 bytes "Hello" and then the connection closed`, for failure messages.
     pub fn describe(&self) -> String {
-        let data = if self.bytes.is_empty() {
-            "nothing".to_owned()
-        } else {
-            show_bytes(&self.bytes)
-        };
+        let data = if self.bytes.is_empty() { "nothing".to_owned() } else { show_bytes(&self.bytes) };
         match &self.end {
             End::Complete => data,
             End::Eof => format!("{data}, and then the connection closed"),
@@ -142,20 +119,13 @@ pub struct Conn {
 
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn")
-            .field("peer", &self.peer)
-            .finish_non_exhaustive()
+        f.debug_struct("Conn").field("peer", &self.peer).finish_non_exhaustive()
     }
 }
 
 impl Conn {
     fn new(stream: TcpStream, peer: SocketAddr, transcript: Transcript) -> Self {
-        Conn {
-            stream,
-            peer,
-            pending: Vec::new(),
-            transcript,
-        }
+        Conn { stream, peer, pending: Vec::new(), transcript }
     }
 
     pub(crate) fn connect(addr: SocketAddr, transcript: Transcript) -> Result<Conn, Fail> {
@@ -190,8 +160,7 @@ impl Conn {
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), Fail> {
         self.transcript.say(Who::Grader, show_bytes(bytes));
         self.stream.write_all(bytes).map_err(|error| {
-            self.transcript
-                .say(Who::Student, format!("the write failed: {error}"));
+            self.transcript.say(Who::Student, format!("the write failed: {error}"));
             Fail::new(format!("sent {}", show_bytes(bytes)))
                 .expected("your code to keep the connection open")
                 .got(format!("the write failed: {error}"))
@@ -200,15 +169,8 @@ impl Conn {
 
     /// Sends `bytes` in pieces of `piece` bytes with `gap` between them, so that the peer's reads
     /// see them one by one.
-    pub fn send_in_pieces(
-        &mut self,
-        bytes: &[u8],
-        piece: usize,
-        gap: Duration,
-    ) -> Result<(), Fail> {
-        self.stream
-            .set_nodelay(true)
-            .setup("disabling Nagle's algorithm on the grader's socket")?;
+    pub fn send_in_pieces(&mut self, bytes: &[u8], piece: usize, gap: Duration) -> Result<(), Fail> {
+        self.stream.set_nodelay(true).setup("disabling Nagle's algorithm on the grader's socket")?;
         for (i, chunk) in bytes.chunks(piece.max(1)).enumerate() {
             if i > 0 {
                 thread::sleep(gap);
@@ -220,20 +182,13 @@ impl Conn {
 
     /// Half-closes: the peer sees end of file, and can still send.
     pub fn shutdown_write(&mut self) -> Result<(), Fail> {
-        self.transcript.say(
-            Who::Grader,
-            "shuts down its sending half (your code sees end of file)",
-        );
-        self.stream
-            .shutdown(Shutdown::Write)
-            .setup("shutting down the grader's sending half")
+        self.transcript.say(Who::Grader, "shuts down its sending half (your code sees end of file)");
+        self.stream.shutdown(Shutdown::Write).setup("shutting down the grader's sending half")
     }
 
     /// Reads until a `\n` (included), end of file or the time limit.
     pub fn read_line_within(&mut self, limit: Duration) -> Reply {
-        self.read_until(limit, |bytes| {
-            bytes.iter().position(|&b| b == b'\n').map(|i| i + 1)
-        })
+        self.read_until(limit, |bytes| bytes.iter().position(|&b| b == b'\n').map(|i| i + 1))
     }
 
     /// Reads exactly `count` bytes, unless end of file or the time limit comes first.
@@ -257,9 +212,7 @@ impl Conn {
         if reply.end == End::Complete && reply.bytes == expected.as_bytes() {
             return Ok(());
         }
-        Err(Fail::new(did)
-            .expected(format!("the reply {}", show_bytes(expected.as_bytes())))
-            .got(reply.describe()))
+        Err(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(reply.describe()))
     }
 
     /// Fails unless the peer closes the connection (the grader reads end of file) within `limit`,
@@ -270,9 +223,7 @@ impl Conn {
             return Ok(());
         }
         Err(Fail::new(did)
-            .expected(format!(
-                "your code to close the connection within {limit:?}"
-            ))
+            .expected(format!("your code to close the connection within {limit:?}"))
             .got(reply.describe()))
     }
 
@@ -283,17 +234,11 @@ impl Conn {
             if let Some(n) = complete(&self.pending) {
                 let rest = self.pending.split_off(n);
                 let bytes = std::mem::replace(&mut self.pending, rest);
-                return Reply {
-                    bytes,
-                    end: End::Complete,
-                };
+                return Reply { bytes, end: End::Complete };
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return self.stop(
-                    End::TimedOut,
-                    format!("sends nothing more within {limit:?}"),
-                );
+                return self.stop(End::TimedOut, format!("sends nothing more within {limit:?}"));
             }
             if let Err(error) = self.stream.set_read_timeout(Some(left)) {
                 return self.stop(End::Failed(error.to_string()), format!("error: {error}"));
@@ -304,23 +249,12 @@ impl Conn {
                     self.transcript.say(Who::Student, show_bytes(&buf[..n]));
                     self.pending.extend_from_slice(&buf[..n]);
                 }
-                Err(error)
-                    if matches!(
-                        error.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return self.stop(
-                        End::TimedOut,
-                        format!("sends nothing more within {limit:?}"),
-                    );
+                Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    return self.stop(End::TimedOut, format!("sends nothing more within {limit:?}"));
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => {
-                    return self.stop(
-                        End::Failed(error.to_string()),
-                        format!("connection error: {error}"),
-                    );
+                    return self.stop(End::Failed(error.to_string()), format!("connection error: {error}"));
                 }
             }
         }
@@ -328,10 +262,7 @@ impl Conn {
 
     fn stop(&mut self, end: End, said: String) -> Reply {
         self.transcript.say(Who::Student, said);
-        Reply {
-            bytes: std::mem::take(&mut self.pending),
-            end,
-        }
+        Reply { bytes: std::mem::take(&mut self.pending), end }
     }
 }
 
@@ -369,16 +300,11 @@ impl ClosedPort {
         let mut bound: libc::sockaddr_in = addr;
         let mut bound_len = len;
         // SAFETY: `bound` has room for a sockaddr_in, whose size `bound_len` holds.
-        if unsafe { libc::getsockname(socket.as_raw_fd(), (&raw mut bound).cast(), &mut bound_len) }
-            != 0
-        {
+        if unsafe { libc::getsockname(socket.as_raw_fd(), (&raw mut bound).cast(), &mut bound_len) } != 0 {
             return Err(io::Error::last_os_error());
         }
         let port = u16::from_be(bound.sin_port);
-        Ok(ClosedPort {
-            _socket: socket,
-            addr: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)),
-        })
+        Ok(ClosedPort { _socket: socket, addr: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)) })
     }
 
     /// The address where nothing listens.
@@ -400,12 +326,7 @@ pub struct StingyReader {
 impl StingyReader {
     /// Serves `data` `max` bytes at a time, then end of file.
     pub fn new(data: &[u8], max: usize) -> Self {
-        StingyReader {
-            data: data.to_vec(),
-            at: 0,
-            max: max.max(1),
-            reads: 0,
-        }
+        StingyReader { data: data.to_vec(), at: 0, max: max.max(1), reads: 0 }
     }
 }
 
@@ -432,11 +353,7 @@ pub struct StingyWriter {
 impl StingyWriter {
     /// Accepts `max` bytes per call.
     pub fn new(max: usize) -> Self {
-        StingyWriter {
-            written: Vec::new(),
-            max: max.max(1),
-            writes: 0,
-        }
+        StingyWriter { written: Vec::new(), max: max.max(1), writes: 0 }
     }
 }
 
@@ -477,22 +394,14 @@ mod tests {
         let addr = server.addr();
         let client = thread::spawn(move || {
             let mut conn = Conn::connect(addr, transcript()).unwrap();
-            conn.send_in_pieces(b"Hello, client!\n", 5, Duration::from_millis(10))
-                .unwrap();
+            conn.send_in_pieces(b"Hello, client!\n", 5, Duration::from_millis(10)).unwrap();
         });
         let mut conn = server.accept_within(Duration::from_secs(5)).unwrap();
-        conn.expect_line("waited", "Hello, client!\n", Duration::from_secs(5))
-            .unwrap();
+        conn.expect_line("waited", "Hello, client!\n", Duration::from_secs(5)).unwrap();
         client.join().unwrap();
         let lines: Vec<String> = t.lines().iter().map(ToString::to_string).collect();
-        assert!(
-            lines[0].starts_with("grader    → listens on 127.0.0.1:"),
-            "{lines:?}"
-        );
-        assert!(
-            lines.iter().any(|l| l.ends_with("5 bytes \"Hello\"")),
-            "{lines:?}"
-        );
+        assert!(lines[0].starts_with("grader    → listens on 127.0.0.1:"), "{lines:?}");
+        assert!(lines.iter().any(|l| l.ends_with("5 bytes \"Hello\"")), "{lines:?}");
     }
 
     #[test]
@@ -506,17 +415,8 @@ mod tests {
         client.send(b"par").unwrap();
         drop(client);
         let reply = accepted.read_line_within(Duration::from_secs(5));
-        assert_eq!(
-            reply,
-            Reply {
-                bytes: b"par".to_vec(),
-                end: End::Eof
-            }
-        );
-        assert_eq!(
-            reply.describe(),
-            "3 bytes \"par\", and then the connection closed"
-        );
+        assert_eq!(reply, Reply { bytes: b"par".to_vec(), end: End::Eof });
+        assert_eq!(reply.describe(), "3 bytes \"par\", and then the connection closed");
     }
 
     #[test]

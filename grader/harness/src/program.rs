@@ -45,27 +45,39 @@ impl Ran {
         self.status.code() == Some(101) || self.stderr.contains("panicked at")
     }
 
-    /// E.g. `exits with code 1; stdout: nothing; stderr: "error: ..."`.
+    /// E.g. `exits with code 1; stdout: nothing; stderr: "error: ..."`, or for a panic
+    /// `panics at src/main.rs:20:5: not yet implemented`.
     pub fn describe(&self) -> String {
+        if let Some(panic) = panic_summary(&self.stderr) {
+            return format!("panics at {panic}; stdout: {}", shown(&self.stdout));
+        }
         let ended = if self.timed_out {
             format!("was still running after {:?} and was stopped", self.limit)
         } else {
             describe_status(self.status)
         };
-        format!(
-            "{ended}; stdout: {}; stderr: {}",
-            shown(&self.stdout),
-            shown(&self.stderr)
-        )
+        format!("{ended}; stdout: {}; stderr: {}", shown(&self.stdout), shown(&self.stderr))
     }
 }
 
+/// `FILE:LINE:COL: message` from the message Rust prints when a program panics
+/// (`thread 'main' (42) panicked at FILE:LINE:COL:` and the message on the next line), with the
+/// file relative to the working directory where possible.
+pub fn panic_summary(stderr: &str) -> Option<String> {
+    let start = stderr.find("panicked at ")? + "panicked at ".len();
+    let rest = &stderr[start..];
+    let (location, message) = rest.split_once(":\n")?;
+    let message = message.lines().next().unwrap_or_default();
+    let cwd = std::env::current_dir().ok();
+    let location = cwd
+        .as_deref()
+        .and_then(|cwd| location.strip_prefix(cwd.to_str()?))
+        .map_or(location, |relative| relative.trim_start_matches('/'));
+    Some(format!("{location}: {message}"))
+}
+
 fn shown(text: &str) -> String {
-    if text.is_empty() {
-        "nothing".to_owned()
-    } else {
-        quote(text.as_bytes(), SHOWN_OUTPUT)
-    }
+    if text.is_empty() { "nothing".to_owned() } else { quote(text.as_bytes(), SHOWN_OUTPUT) }
 }
 
 fn describe_status(status: ExitStatus) -> String {
@@ -76,22 +88,12 @@ fn describe_status(status: ExitStatus) -> String {
 }
 
 fn program_name(bin: &Path) -> String {
-    bin.file_name().map_or_else(
-        || bin.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    bin.file_name().map_or_else(|| bin.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-pub(crate) fn run(
-    bin: &Path,
-    args: &[&str],
-    limit: Duration,
-    transcript: &Transcript,
-) -> Result<Ran, Fail> {
-    let command_line = std::iter::once(program_name(bin))
-        .chain(args.iter().map(|a| (*a).to_owned()))
-        .collect::<Vec<_>>()
-        .join(" ");
+pub(crate) fn run(bin: &Path, args: &[&str], limit: Duration, transcript: &Transcript) -> Result<Ran, Fail> {
+    let command_line =
+        std::iter::once(program_name(bin)).chain(args.iter().map(|a| (*a).to_owned())).collect::<Vec<_>>().join(" ");
     transcript.say(Who::Grader, format!("runs `{command_line}`"));
     let output = assert_cmd::Command::new(bin)
         .args(args)
@@ -135,15 +137,32 @@ impl ServerProgram {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// What it printed so far, for failure messages: `stdout: ...; stderr: ...`.
+    /// Waits at most `limit` for `text` to appear in the program's standard output. Output is
+    /// read by another thread, so a line the program printed may take a moment to arrive here.
+    pub fn wait_for_stdout(&self, text: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            let seen = self.stdout.lock().unwrap_or_else(PoisonError::into_inner);
+            if String::from_utf8_lossy(&seen).contains(text) {
+                return true;
+            }
+            drop(seen);
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// What it printed so far, for failure messages: `stdout: ...; stderr: ...`, or for a panic
+    /// `it panicked at FILE:LINE:COL: message`.
     pub fn output(&self) -> String {
-        let out =
-            String::from_utf8_lossy(&self.stdout.lock().unwrap_or_else(PoisonError::into_inner))
-                .into_owned();
-        let err =
-            String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(PoisonError::into_inner))
-                .into_owned();
-        format!("stdout: {}; stderr: {}", shown(&out), shown(&err))
+        let out = String::from_utf8_lossy(&self.stdout.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
+        let err = String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
+        match panic_summary(&err) {
+            Some(panic) => format!("it panicked at {panic}; stdout: {}", shown(&out)),
+            None => format!("stdout: {}; stderr: {}", shown(&out), shown(&err)),
+        }
     }
 }
 
@@ -179,14 +198,11 @@ pub(crate) fn serve(
         // The program must bind a port the grader knows in advance; portpicker finds a free one.
         // Another process may take it before the program binds it: then the program fails with
         // "address in use" and the grader tries another port, so a collision never decides a verdict.
-        let port = portpicker::pick_unused_port()
-            .ok_or_else(|| Fail::grader("no free port on this machine"))?;
+        let port = portpicker::pick_unused_port().ok_or_else(|| Fail::grader("no free port on this machine"))?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let arguments = args(addr);
-        let command_line = std::iter::once(program_name(bin))
-            .chain(arguments.iter().cloned())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let command_line =
+            std::iter::once(program_name(bin)).chain(arguments.iter().cloned()).collect::<Vec<_>>().join(" ");
         transcript.say(Who::Grader, format!("starts `{command_line}`"));
         let mut child = Command::new(bin)
             .args(&arguments)
@@ -197,13 +213,7 @@ pub(crate) fn serve(
             .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
         let stdout = keep(child.stdout.take().expect("piped"));
         let stderr = keep(child.stderr.take().expect("piped"));
-        let mut server = ServerProgram {
-            child,
-            addr,
-            command_line,
-            stdout,
-            stderr,
-        };
+        let mut server = ServerProgram { child, addr, command_line, stdout, stderr };
         match wait_ready(&mut server) {
             Ok(()) => {
                 transcript.say(Who::Student, format!("accepts connections on {addr}"));
@@ -219,13 +229,13 @@ pub(crate) fn serve(
                 return Err(Fail::new(format!("started `{}`", server.command_line))
                     .expected(format!("your server to accept connections on {addr} within {READY_LIMIT:?}"))
                     .got(format!("it {ended}; {output}"))
-                    .hint("the program should bind the address given on its command line, then accept clients in a loop"));
+                    .hint(
+                        "the program should bind the address given on its command line, then accept clients in a loop",
+                    ));
             }
         }
     }
-    Err(Fail::grader(format!(
-        "every port the grader picked was taken by another process: {last}"
-    )))
+    Err(Fail::grader(format!("every port the grader picked was taken by another process: {last}")))
 }
 
 /// Waits until the server accepts a connection (the probe is closed at once), or says how it ended.
@@ -239,10 +249,20 @@ fn wait_ready(server: &mut ServerProgram) -> Result<(), String> {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!(
-                "was not accepting connections after {READY_LIMIT:?}"
-            ));
+            return Err(format!("was not accepting connections after {READY_LIMIT:?}"));
         }
         thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_message_is_summarised_with_its_place() {
+        let stderr = "\nthread 'main' (42) panicked at src/main.rs:20:5:\nnot yet implemented: bind\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(panic_summary(stderr).unwrap(), "src/main.rs:20:5: not yet implemented: bind");
+        assert_eq!(panic_summary("error: 127.0.0.1:80 is in use\n"), None);
     }
 }

@@ -36,18 +36,12 @@ pub struct EventLog {
 impl EventLog {
     /// Writes events to `path`, creating it.
     pub fn to_file(path: &Path) -> io::Result<Self> {
-        Ok(EventLog {
-            file: Some(File::create(path)?),
-            kept: Vec::new(),
-        })
+        Ok(EventLog { file: Some(File::create(path)?), kept: Vec::new() })
     }
 
     /// Keeps events in memory only.
     pub fn in_memory() -> Self {
-        EventLog {
-            file: None,
-            kept: Vec::new(),
-        }
+        EventLog { file: None, kept: Vec::new() }
     }
 
     /// Records an event; with a file, it is written through at once.
@@ -101,25 +95,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events");
         let mut log = EventLog::to_file(&path).unwrap();
-        let line = Line {
-            who: Who::Grader,
-            text: "connect".into(),
-        };
+        let line = Line { who: Who::Grader, text: "connect".into() };
         log.append(&Event::Line(line.clone()));
         log.append(&Event::Verdict { fail: None });
         drop(log);
         // What a process killed mid-write leaves behind.
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .write_all(b"{\"ev")
-            .unwrap();
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"ev").unwrap();
         let events = read_events(&path).unwrap();
-        assert_eq!(
-            events,
-            vec![Event::Line(line), Event::Verdict { fail: None }]
-        );
+        assert_eq!(events, vec![Event::Line(line), Event::Verdict { fail: None }]);
     }
 
     #[test]

@@ -74,10 +74,7 @@ pub struct ExerciseReport {
 impl ExerciseReport {
     /// How many checks passed.
     pub fn passed(&self) -> usize {
-        self.checks
-            .iter()
-            .filter(|c| c.status == Status::Pass)
-            .count()
+        self.checks.iter().filter(|c| c.status == Status::Pass).count()
     }
 
     /// True when it built and every check passed.

@@ -22,15 +22,8 @@ use crate::transcript::Transcript;
 /// What the grading process asked for.
 enum Request {
     List,
-    Run {
-        id: String,
-        events: PathBuf,
-        bins: Vec<PathBuf>,
-    },
-    InProcess {
-        ids: Vec<String>,
-        bins: Vec<PathBuf>,
-    },
+    Run { id: String, events: PathBuf, bins: Vec<PathBuf> },
+    InProcess { ids: Vec<String>, bins: Vec<PathBuf> },
 }
 
 /// Runs the request on the command line against `checks`. Never returns for `--run`: the process
@@ -40,9 +33,7 @@ pub fn main(checks: &[Check]) -> ExitCode {
         Ok(request) => request,
         Err(problem) => {
             eprintln!("check runner: {problem}");
-            eprintln!(
-                "usage: --list | --run ID --events FILE [--bin PATH]... | --in-process [ID]..."
-            );
+            eprintln!("usage: --list | --run ID --events FILE [--bin PATH]... | --in-process [ID]...");
             eprintln!("(this program is started by `cargo xtask grade`; run that instead)");
             return ExitCode::from(2);
         }
@@ -84,9 +75,7 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     }
     while let Some(arg) = args.next() {
         match arg.to_str() {
-            Some("--events") => {
-                events = Some(PathBuf::from(args.next().ok_or("--events needs a file")?))
-            }
+            Some("--events") => events = Some(PathBuf::from(args.next().ok_or("--events needs a file")?)),
             Some("--bin") => bins.push(PathBuf::from(args.next().ok_or("--bin needs a path")?)),
             _ => ids.push(arg.into_string().map_err(|a| format!("not UTF-8: {a:?}"))?),
         }
@@ -102,10 +91,7 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
 }
 
 fn duplicate_id(checks: &[Check]) -> Option<&'static str> {
-    checks
-        .iter()
-        .enumerate()
-        .find_map(|(i, c)| checks[..i].iter().any(|d| d.id == c.id).then_some(c.id))
+    checks.iter().enumerate().find_map(|(i, c)| checks[..i].iter().any(|d| d.id == c.id).then_some(c.id))
 }
 
 fn run_isolated(check: &Check, events: &std::path::Path, bins: Vec<PathBuf>) -> ExitCode {
@@ -137,10 +123,7 @@ fn run_check(check: &Check, transcript: &Transcript, bins: Vec<PathBuf>) -> Resu
         Ok(outcome) => outcome,
         Err(payload) => {
             let panicked = ctx::last_panic_on_this_thread(&*payload);
-            let in_grader = panicked
-                .location
-                .as_deref()
-                .is_some_and(|l| l.contains("grader/"));
+            let in_grader = panicked.location.as_deref().is_some_and(|l| l.contains("grader/"));
             let mut fail = panicked.into_fail("ran the check, which reached your code");
             fail.did = "ran the check, which reached your code".to_owned();
             fail.grader_error = in_grader;
@@ -151,26 +134,15 @@ fn run_check(check: &Check, transcript: &Transcript, bins: Vec<PathBuf>) -> Resu
 
 fn run_in_process(checks: &[Check], ids: &[String], bins: &[PathBuf]) -> ExitCode {
     let mut failed = 0;
-    for check in checks
-        .iter()
-        .filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id))
-    {
+    for check in checks.iter().filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id)) {
         let started = Instant::now();
         let transcript = Transcript::new(EventLog::in_memory());
         let passed = run_check(check, &transcript, bins.to_vec()).is_ok();
         failed += usize::from(!passed);
         let micros = started.elapsed().as_micros();
-        println!(
-            "{}\t{}\t{micros}",
-            check.id,
-            if passed { "pass" } else { "fail" }
-        );
+        println!("{}\t{}\t{micros}", check.id, if passed { "pass" } else { "fail" });
     }
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// Asks the kernel to kill this process when the grading process dies (Ctrl-C, say), so that a

@@ -64,11 +64,7 @@ pub struct Finished {
 
 /// Runs `command` to its end or its time limit. Standard input is empty.
 pub fn run(command: &mut Command, limits: Limits) -> io::Result<Finished> {
-    command
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = command.spawn()?;
     let group = Group(libc::pid_t::try_from(child.id()).expect("pids fit in pid_t"));
@@ -84,12 +80,7 @@ pub fn run(command: &mut Command, limits: Limits) -> io::Result<Finished> {
             timed_out = true;
             break;
         }
-        let exited = wait_for(
-            &exit,
-            &mut [&mut out, &mut err],
-            left.min(exit.slice()),
-            limits.output,
-        )?;
+        let exited = wait_for(&exit, &mut [&mut out, &mut err], left.min(exit.slice()), limits.output)?;
         if exited || exit.has_exited(group.0) {
             break;
         }
@@ -103,20 +94,11 @@ pub fn run(command: &mut Command, limits: Limits) -> io::Result<Finished> {
         if left.is_zero() {
             break;
         }
-        wait_for(
-            &ExitWatch::none(),
-            &mut [&mut out, &mut err],
-            left,
-            limits.output,
-        )?;
+        wait_for(&ExitWatch::none(), &mut [&mut out, &mut err], left, limits.output)?;
     }
     let status = child.wait()?;
     Ok(Finished {
-        ended: if timed_out {
-            Ended::TimedOut
-        } else {
-            Ended::Exited(status)
-        },
+        ended: if timed_out { Ended::TimedOut } else { Ended::Exited(status) },
         stdout: out.captured,
         stderr: err.captured,
         elapsed: started.elapsed(),
@@ -143,9 +125,7 @@ struct ExitWatch {
 
 impl ExitWatch {
     fn new(pid: libc::pid_t) -> Self {
-        ExitWatch {
-            pidfd: pidfd_open(pid),
-        }
+        ExitWatch { pidfd: pidfd_open(pid) }
     }
 
     fn none() -> Self {
@@ -154,11 +134,7 @@ impl ExitWatch {
 
     /// How long one wait may last before exit is checked again.
     fn slice(&self) -> Duration {
-        if self.pidfd.is_some() {
-            Duration::MAX
-        } else {
-            Duration::from_millis(2)
-        }
+        if self.pidfd.is_some() { Duration::MAX } else { Duration::from_millis(2) }
     }
 
     fn fd(&self) -> Option<RawFd> {
@@ -206,53 +182,31 @@ impl ReadFd for ChildStderr {}
 
 impl Stream {
     fn new(pipe: impl ReadFd + 'static) -> Self {
-        Stream {
-            pipe: Box::new(pipe),
-            captured: Captured::default(),
-            closed: false,
-        }
+        Stream { pipe: Box::new(pipe), captured: Captured::default(), closed: false }
     }
 }
 
 /// Waits up to `limit` for output or exit; reads what is ready. Returns whether the process exited.
-fn wait_for(
-    exit: &ExitWatch,
-    streams: &mut [&mut Stream],
-    limit: Duration,
-    output_limit: usize,
-) -> io::Result<bool> {
+fn wait_for(exit: &ExitWatch, streams: &mut [&mut Stream], limit: Duration, output_limit: usize) -> io::Result<bool> {
     let mut fds: Vec<libc::pollfd> = streams
         .iter()
         .filter(|s| !s.closed)
-        .map(|s| libc::pollfd {
-            fd: s.pipe.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        })
+        .map(|s| libc::pollfd { fd: s.pipe.as_raw_fd(), events: libc::POLLIN, revents: 0 })
         .collect();
     if let Some(fd) = exit.fd() {
-        fds.push(libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        });
+        fds.push(libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
     }
     if fds.is_empty() {
         std::thread::sleep(limit.min(Duration::from_millis(2)));
         return Ok(false);
     }
-    let millis =
-        libc::c_int::try_from(limit.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
+    let millis = libc::c_int::try_from(limit.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
     let nfds = libc::nfds_t::try_from(fds.len()).expect("a handful of fds");
     // SAFETY: `fds` is a valid array of `nfds` pollfds for the duration of the call.
     let ready = unsafe { libc::poll(fds.as_mut_ptr(), nfds, millis) };
     if ready < 0 {
         let error = io::Error::last_os_error();
-        return if error.kind() == io::ErrorKind::Interrupted {
-            Ok(false)
-        } else {
-            Err(error)
-        };
+        return if error.kind() == io::ErrorKind::Interrupted { Ok(false) } else { Err(error) };
     }
     let mut exited = false;
     let mut buf = [0; 8192];
@@ -261,10 +215,7 @@ fn wait_for(
             exited = true;
             continue;
         }
-        let stream = streams
-            .iter_mut()
-            .find(|s| s.pipe.as_raw_fd() == fd.fd)
-            .expect("polled stream");
+        let stream = streams.iter_mut().find(|s| s.pipe.as_raw_fd() == fd.fd).expect("polled stream");
         match stream.pipe.read(&mut buf) {
             Ok(0) => stream.closed = true,
             Ok(n) => stream.captured.keep(&buf[..n], output_limit),
@@ -281,10 +232,7 @@ mod tests {
     use std::os::unix::process::ExitStatusExt;
 
     fn sh(script: &str, time_ms: u64, output: usize) -> Finished {
-        let limits = Limits {
-            time: Duration::from_millis(time_ms),
-            output,
-        };
+        let limits = Limits { time: Duration::from_millis(time_ms), output };
         run(Command::new("sh").arg("-c").arg(script), limits).unwrap()
     }
 
@@ -318,20 +266,14 @@ mod tests {
         let done = sh(&script, 5000, 100);
         assert!(matches!(done.ended, Ended::Exited(status) if status.success()));
         assert_eq!(done.stdout.bytes, b"started\n");
-        let pid: libc::pid_t = std::fs::read_to_string(&pidfile)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        let pid: libc::pid_t = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
         // The killed background process is gone once its parent (sh, reaped) no longer holds it;
         // allow init a moment to reap the orphan.
         let gone = (0..200).any(|_| {
             std::thread::sleep(Duration::from_millis(10));
             // SAFETY: signal 0 only checks that the pid exists.
             let exists = unsafe { libc::kill(pid, 0) } == 0;
-            !exists
-                || std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                    .is_ok_and(|stat| stat.contains(") Z "))
+            !exists || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| stat.contains(") Z "))
         });
         assert!(gone, "background process {pid} survived");
     }

@@ -98,38 +98,24 @@ pub struct Transcript {
 impl Transcript {
     /// A transcript writing into `log`.
     pub fn new(log: EventLog) -> Self {
-        Transcript {
-            log: Arc::new(Mutex::new(log)),
-        }
+        Transcript { log: Arc::new(Mutex::new(log)) }
     }
 
     /// Records a line.
     pub fn say(&self, who: Who, text: impl Into<String>) {
-        let line = Line {
-            who,
-            text: text.into(),
-        };
+        let line = Line { who, text: text.into() };
         // A poisoned lock only means another thread panicked while logging; the log is still usable.
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .append(&Event::Line(line));
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).append(&Event::Line(line));
     }
 
     /// Records a final event (the verdict).
     pub fn finish(&self, event: &Event) {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .append(event);
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).append(event);
     }
 
     /// The lines recorded so far, for in-process use.
     pub fn lines(&self) -> Vec<Line> {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .lines()
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).lines()
     }
 }
 
@@ -139,10 +125,7 @@ mod tests {
 
     #[test]
     fn printable_text_is_shown_as_is() {
-        assert_eq!(
-            show_bytes(b"Hello, server!"),
-            r#"14 bytes "Hello, server!""#
-        );
+        assert_eq!(show_bytes(b"Hello, server!"), r#"14 bytes "Hello, server!""#);
     }
 
     #[test]
@@ -179,15 +162,9 @@ mod tests {
 
     #[test]
     fn lines_name_who_acted() {
-        let line = Line {
-            who: Who::Student,
-            text: "closed the connection".into(),
-        };
+        let line = Line { who: Who::Student, text: "closed the connection".into() };
         assert_eq!(line.to_string(), "your code → closed the connection");
-        let line = Line {
-            who: Who::Grader,
-            text: "connect 127.0.0.1:4000".into(),
-        };
+        let line = Line { who: Who::Grader, text: "connect 127.0.0.1:4000".into() };
         assert_eq!(line.to_string(), "grader    → connect 127.0.0.1:4000");
     }
 }

@@ -27,8 +27,7 @@ pub enum BindError {
 pub fn parse_address(text: &str) -> Result<SocketAddr, BindError> {
     // `SocketAddr::from_str` rejects host names, missing ports and out-of-range numbers; its own
     // error says little, so we keep the text instead, which is what the user needs to see.
-    text.parse()
-        .map_err(|_| BindError::InvalidAddress(text.to_owned()))
+    text.parse().map_err(|_| BindError::InvalidAddress(text.to_owned()))
 }
 
 /// Sorts a bind error by its kind.
@@ -53,23 +52,15 @@ impl fmt::Display for BindError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BindError::InvalidAddress(text) => {
-                write!(
-                    f,
-                    "{text:?} is not a socket address (expected IP:port, e.g. 127.0.0.1:8080)"
-                )
+                write!(f, "{text:?} is not a socket address (expected IP:port, e.g. 127.0.0.1:8080)")
             }
             BindError::AddrInUse(addr) => write!(f, "{addr} is already in use by another socket"),
             BindError::AddrNotAvailable(addr) => {
-                write!(
-                    f,
-                    "{addr} is not available: {} is not an address of this machine",
-                    addr.ip()
-                )
+                write!(f, "{addr} is not available: {} is not an address of this machine", addr.ip())
             }
-            BindError::PermissionDenied(addr) => write!(
-                f,
-                "permission denied to bind {addr}: ports below 1024 need privileges"
-            ),
+            BindError::PermissionDenied(addr) => {
+                write!(f, "permission denied to bind {addr}: ports below 1024 need privileges")
+            }
             BindError::Other(addr, error) => write!(f, "could not bind {addr}: {error}"),
         }
     }

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 /// The seed's first program, with errors as values: one line of output either way, and an exit
 /// code that scripts can test.
 fn main() -> ExitCode {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     match bind_and_report(&addr) {
         Ok(local) => {
             println!("Socket created and bound to {local}");

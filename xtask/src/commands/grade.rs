@@ -36,20 +36,14 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     }
     let tree = match (solutions, tree) {
         (true, Some(_)) => {
-            return Err(cli::error(
-                "--solutions and --tree choose the tree twice; give one",
-            ));
+            return Err(cli::error("--solutions and --tree choose the tree twice; give one"));
         }
         (true, None) => kit.root.join("solutions"),
         (false, Some(dir)) => cli::check_tree(&dir)?,
         (false, None) => kit.root.join("exercises"),
     };
     let exercises = cli::select_exercises(&kit, &named)?;
-    let shown_tree = tree
-        .strip_prefix(&kit.root)
-        .unwrap_or(&tree)
-        .display()
-        .to_string();
+    let shown_tree = tree.strip_prefix(&kit.root).unwrap_or(&tree).display().to_string();
 
     let live = std::io::stderr().is_terminal();
     let progress = move |p: Progress| {
@@ -60,16 +54,11 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             }
         }
     };
-    let report = grade::grade(&kit, &tree, &exercises, &options, &progress)
-        .map_err(|e| cli::error(e.to_string()))?;
+    let report = grade::grade(&kit, &tree, &exercises, &options, &progress).map_err(|e| cli::error(e.to_string()))?;
     if live {
         eprint!("\r\x1b[2K");
     }
     let style = Style::for_stdout();
     print!("{}", human::render(&report, &style, detail));
-    Ok(if report.all_passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

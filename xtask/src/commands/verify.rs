@@ -31,8 +31,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let exercises = cli::select_exercises(&kit, &named)?;
     let quiet = |_| {};
     let grade = |tree: &str| {
-        grade::grade(&kit, &kit.root.join(tree), &exercises, &options, &quiet)
-            .map_err(|e| cli::error(e.to_string()))
+        grade::grade(&kit, &kit.root.join(tree), &exercises, &options, &quiet).map_err(|e| cli::error(e.to_string()))
     };
     let stubs = grade("exercises")?;
     let solutions = grade("solutions")?;
@@ -41,13 +40,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let mut violations = Vec::new();
     let rows = table(&stubs, &solutions, &mut violations);
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    println!(
-        "{}",
-        style.bold(&format!(
-            "{:<width$}  {:<16}  {:<16}",
-            "check", "on the stub", "on the solution"
-        ))
-    );
+    println!("{}", style.bold(&format!("{:<width$}  {:<16}  {:<16}", "check", "on the stub", "on the solution")));
     for (name, stub, solution, ok) in &rows {
         let line = format!("{name:<width$}  {stub:<16}  {solution:<16}");
         println!("{}", if *ok { line } else { style.red(&line) });
@@ -55,8 +48,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     println!();
     for exercise in &exercises {
         let stub = api::public_api(&kit.root.join("exercises").join(exercise).join("src/lib.rs"));
-        let solution =
-            api::public_api(&kit.root.join("solutions").join(exercise).join("src/lib.rs"));
+        let solution = api::public_api(&kit.root.join("solutions").join(exercise).join("src/lib.rs"));
         match (stub, solution) {
             (Ok(stub), Ok(solution)) if stub == solution => {
                 println!(
@@ -93,10 +85,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
-            "{}",
-            style.red(&format!("verify: {} problems", violations.len()))
-        );
+        println!("{}", style.red(&format!("verify: {} problems", violations.len())));
         for violation in &violations {
             println!("  - {violation}");
         }
@@ -105,41 +94,25 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
 }
 
 /// One row per check: name, verdict on the stub, verdict on the solution, whether that is right.
-fn table(
-    stubs: &Report,
-    solutions: &Report,
-    violations: &mut Vec<String>,
-) -> Vec<(String, String, String, bool)> {
+fn table(stubs: &Report, solutions: &Report, violations: &mut Vec<String>) -> Vec<(String, String, String, bool)> {
     let mut rows = Vec::new();
     for (stub, solution) in stubs.exercises.iter().zip(&solutions.exercises) {
-        for broken in [stub, solution]
-            .into_iter()
-            .filter_map(|e: &ExerciseReport| e.broken.as_ref())
-        {
+        for broken in [stub, solution].into_iter().filter_map(|e: &ExerciseReport| e.broken.as_ref()) {
             violations.push(format!("{}: does not build: {}", stub.name, broken.summary));
         }
         if stub.checks.len() != solution.checks.len() {
-            violations.push(format!(
-                "{}: the stub and the solution ran different checks",
-                stub.name
-            ));
+            violations.push(format!("{}: the stub and the solution ran different checks", stub.name));
         }
         for (s, t) in stub.checks.iter().zip(&solution.checks) {
             let stub_ok = matches!(s.status, Status::Fail | Status::Timeout);
             let solution_ok = t.status == Status::Pass;
             let name = format!("{}/{}", stub.name, s.id);
             if !stub_ok {
-                violations.push(format!(
-                    "{name}: does not fail on the stub ({})",
-                    status(s.status)
-                ));
+                violations.push(format!("{name}: does not fail on the stub ({})", status(s.status)));
             }
             if !solution_ok {
                 let why = t.fail.as_ref().map(|f| f.got.clone()).unwrap_or_default();
-                violations.push(format!(
-                    "{name}: does not pass on the solution ({}: {why})",
-                    status(t.status)
-                ));
+                violations.push(format!("{name}: does not pass on the solution ({}: {why})", status(t.status)));
             }
             let mark = |ok: bool| if ok { "✓" } else { "✗" };
             rows.push((

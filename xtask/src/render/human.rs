@@ -28,40 +28,20 @@ pub fn render(report: &Report, style: &Style, detail: Detail) -> String {
         }
     }
     let checks = format!("{}/{} checks passed", report.passed(), report.total());
-    let exercises = format!(
-        "{}/{} exercises complete",
-        report.complete(),
-        report.exercises.len()
-    );
+    let exercises = format!("{}/{} exercises complete", report.complete(), report.exercises.len());
     let total = format!("Total: {checks}, {exercises}");
-    let _ = writeln!(
-        out,
-        "{}",
-        if report.all_passed() {
-            style.green(&total)
-        } else {
-            style.bold(&total)
-        }
-    );
+    let _ = writeln!(out, "{}", if report.all_passed() { style.green(&total) } else { style.bold(&total) });
     if detail != Detail::Totals
         && let Some(next) = report.exercises.iter().find(|e| !e.complete())
     {
-        let _ = writeln!(
-            out,
-            "Next: {} (the first exercise not complete yet)",
-            next.name
-        );
+        let _ = writeln!(out, "Next: {} (the first exercise not complete yet)", next.name);
     }
     out
 }
 
 fn exercise_section(out: &mut String, exercise: &ExerciseReport, style: &Style, detail: Detail) {
     let score = format!("{}/{}", exercise.passed(), exercise.checks.len());
-    let score = if exercise.complete() {
-        style.green(&score)
-    } else {
-        score
-    };
+    let score = if exercise.complete() { style.green(&score) } else { score };
     let _ = writeln!(out, "{}  {score}", style.bold(&exercise.name));
     if let Some(broken) = &exercise.broken {
         let _ = writeln!(out, "  {} {}", style.red("✗"), broken.summary);
@@ -69,13 +49,8 @@ fn exercise_section(out: &mut String, exercise: &ExerciseReport, style: &Style, 
             let _ = writeln!(out, "      {line}");
         }
         let count = exercise.checks.len();
-        let _ = writeln!(
-            out,
-            "  {}",
-            style.dim(&format!(
-                "{count} checks not run: every check needs the crate to build"
-            ))
-        );
+        let _ =
+            writeln!(out, "  {}", style.dim(&format!("{count} checks not run: every check needs the crate to build")));
         let _ = writeln!(out);
         return;
     }
@@ -103,11 +78,7 @@ fn check_lines(out: &mut String, check: &CheckReport, style: &Style, detail: Det
         }
     };
     if let Some(fail) = &check.fail {
-        field(
-            out,
-            "step",
-            &format!("{}: {}", check.step.label(), check.step.explain()),
-        );
+        field(out, "step", &format!("{}: {}", check.step.label(), check.step.explain()));
         field(out, "grader", &fail.did);
         field(out, "expected", &fail.expected);
         field(out, "got", &fail.got);
@@ -116,8 +87,7 @@ fn check_lines(out: &mut String, check: &CheckReport, style: &Style, detail: Det
         }
     }
     // Two lines (the call and its panic) say no more than the message; longer ones show the exchange.
-    if !check.transcript.is_empty() && (check.transcript.len() > 2 || detail == Detail::Everything)
-    {
+    if !check.transcript.is_empty() && (check.transcript.len() > 2 || detail == Detail::Everything) {
         let _ = writeln!(out, "      {}", style.dim("conversation"));
         for line in &check.transcript {
             let _ = writeln!(out, "        {line}");
@@ -140,10 +110,7 @@ fn printed(out: &mut String, heading: &str, output: &Output, style: &Style) {
         let _ = writeln!(
             out,
             "        {}",
-            style.dim(&format!(
-                "… ({more_lines} more lines, {} more bytes)",
-                output.dropped
-            ))
+            style.dim(&format!("… ({more_lines} more lines, {} more bytes)", output.dropped))
         );
     }
 }

@@ -20,12 +20,7 @@ const CHECKS: &[Check] = &[
         Step::Bind,
         ephemeral_port,
     ),
-    Check::new(
-        "parse-address",
-        "IPv4 and IPv6 socket addresses are parsed",
-        Step::Bind,
-        parse_ok,
-    ),
+    Check::new("parse-address", "IPv4 and IPv6 socket addresses are parsed", Step::Bind, parse_ok),
     Check::new(
         "invalid-address",
         "text that is not IP:port is an InvalidAddress error, not a panic",
@@ -50,18 +45,8 @@ const CHECKS: &[Check] = &[
         Step::Bind,
         permission_denied,
     ),
-    Check::new(
-        "other-errors-kept",
-        "any other error is kept whole in BindError::Other",
-        Step::Bind,
-        other_errors_kept,
-    ),
-    Check::new(
-        "error-messages",
-        "each error's message is one line that names the address",
-        Step::Bind,
-        error_messages,
-    ),
+    Check::new("other-errors-kept", "any other error is kept whole in BindError::Other", Step::Bind, other_errors_kept),
+    Check::new("error-messages", "each error's message is one line that names the address", Step::Bind, error_messages),
     Check::new(
         "program-prints-address",
         "the program prints the address it bound, with the real port",
@@ -87,11 +72,7 @@ const PROGRAM_LIMIT: Duration = Duration::from_secs(2);
 /// Calls the student's `bind(text)`.
 fn call_bind(ctx: &Ctx, text: &str) -> Result<Result<TcpListener, BindError>, Fail> {
     let owned = text.to_owned();
-    ctx.call_within(
-        &format!("bind({text:?})"),
-        Duration::from_secs(2),
-        move || bind::bind(&owned),
-    )
+    ctx.call_within(&format!("bind({text:?})"), Duration::from_secs(2), move || bind::bind(&owned))
 }
 
 fn ephemeral_port(ctx: &mut Ctx) -> Outcome {
@@ -101,9 +82,7 @@ fn ephemeral_port(ctx: &mut Ctx) -> Outcome {
             .expected("Ok with a listener: port 0 asks the kernel for any free port")
             .got(format!("Err({error:?})"))
     })?;
-    let addr = listener
-        .local_addr()
-        .setup("reading the listener's local_addr()")?;
+    let addr = listener.local_addr().setup("reading the listener's local_addr()")?;
     ctx.grader(format!("reads local_addr() of the listener: {addr}"));
     if addr.ip() != Ipv4Addr::LOCALHOST || addr.port() == 0 {
         return Err(Fail::new(did)
@@ -120,14 +99,9 @@ fn ephemeral_port(ctx: &mut Ctx) -> Outcome {
 fn parse_ok(ctx: &mut Ctx) -> Outcome {
     for (text, expected) in [
         ("127.0.0.1:8080", SocketAddr::from(([127, 0, 0, 1], 8080))),
-        (
-            "[::1]:9000",
-            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 9000)),
-        ),
+        ("[::1]:9000", SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 9000))),
     ] {
-        let got = ctx.call(&format!("parse_address({text:?})"), || {
-            bind::parse_address(text)
-        })?;
+        let got = ctx.call(&format!("parse_address({text:?})"), || bind::parse_address(text))?;
         match got {
             Ok(addr) if addr == expected => {}
             other => {
@@ -142,21 +116,12 @@ fn parse_ok(ctx: &mut Ctx) -> Outcome {
 }
 
 fn invalid_address(ctx: &mut Ctx) -> Outcome {
-    for text in [
-        "localhost:8080",
-        "127.0.0.1",
-        "127.0.0.1:99999",
-        "256.0.0.1:80",
-        "::1:80",
-        "",
-    ] {
+    for text in ["localhost:8080", "127.0.0.1", "127.0.0.1:99999", "256.0.0.1:80", "::1:80", ""] {
         match call_bind(ctx, text)? {
             Err(BindError::InvalidAddress(kept)) if kept == text => {}
             other => {
                 return Err(Fail::new(format!("called bind({text:?})"))
-                    .expected(format!(
-                        "Err(BindError::InvalidAddress({text:?})), keeping the text as given"
-                    ))
+                    .expected(format!("Err(BindError::InvalidAddress({text:?})), keeping the text as given"))
                     .got(short_debug(&other))
                     .hint("parse the text first (parse_address) and return its error with ?"));
             }
@@ -167,8 +132,7 @@ fn invalid_address(ctx: &mut Ctx) -> Outcome {
 
 /// Holds a loopback port of the grader's own, so that the student's bind of it must fail.
 fn held_port(ctx: &Ctx) -> Result<(TcpListener, SocketAddr), Fail> {
-    let held =
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a port for the grader")?;
+    let held = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a port for the grader")?;
     let addr = held.local_addr().setup("reading the grader's port")?;
     ctx.grader(format!("binds {addr} itself and keeps it open"));
     Ok((held, addr))
@@ -178,12 +142,10 @@ fn address_in_use(ctx: &mut Ctx) -> Outcome {
     let (_held, addr) = held_port(ctx)?;
     match call_bind(ctx, &addr.to_string())? {
         Err(BindError::AddrInUse(reported)) if reported == addr => Ok(()),
-        other => Err(
-            Fail::new(format!("held {addr} and called bind(\"{addr}\")"))
-                .expected(format!("Err(BindError::AddrInUse({addr}))"))
-                .got(short_debug(&other))
-                .hint("the io::Error's kind() is ErrorKind::AddrInUse: classify it"),
-        ),
+        other => Err(Fail::new(format!("held {addr} and called bind(\"{addr}\")"))
+            .expected(format!("Err(BindError::AddrInUse({addr}))"))
+            .got(short_debug(&other))
+            .hint("the io::Error's kind() is ErrorKind::AddrInUse: classify it")),
     }
 }
 
@@ -194,12 +156,10 @@ fn not_available(ctx: &mut Ctx) -> Outcome {
     let addr: SocketAddr = text.parse().expect("a valid literal");
     match call_bind(ctx, text)? {
         Err(BindError::AddrNotAvailable(reported)) if reported == addr => Ok(()),
-        other => Err(Fail::new(format!(
-            "called bind({text:?}), an IP that is not this machine's"
-        ))
-        .expected(format!("Err(BindError::AddrNotAvailable({addr}))"))
-        .got(short_debug(&other))
-        .hint("the io::Error's kind() is ErrorKind::AddrNotAvailable: classify it")),
+        other => Err(Fail::new(format!("called bind({text:?}), an IP that is not this machine's"))
+            .expected(format!("Err(BindError::AddrNotAvailable({addr}))"))
+            .got(short_debug(&other))
+            .hint("the io::Error's kind() is ErrorKind::AddrNotAvailable: classify it")),
     }
 }
 
@@ -208,63 +168,42 @@ fn permission_denied(ctx: &mut Ctx) -> Outcome {
     // classification is checked with the error such a bind returns.
     let addr = SocketAddr::from(([127, 0, 0, 1], 80));
     ctx.grader("builds the io::Error a bind of port 80 returns to an unprivileged user");
-    let got = ctx.call(
-        &format!("classify({addr}, io::Error::from(ErrorKind::PermissionDenied))"),
-        || bind::classify(addr, io::Error::from(io::ErrorKind::PermissionDenied)),
-    )?;
+    let got = ctx.call(&format!("classify({addr}, io::Error::from(ErrorKind::PermissionDenied))"), || {
+        bind::classify(addr, io::Error::from(io::ErrorKind::PermissionDenied))
+    })?;
     match got {
         BindError::PermissionDenied(reported) if reported == addr => Ok(()),
-        other => Err(
-            Fail::new(format!("called classify({addr}, PermissionDenied error)"))
-                .expected(format!("BindError::PermissionDenied({addr})"))
-                .got(short_debug(&other))
-                .hint("match on error.kind(): ErrorKind::PermissionDenied"),
-        ),
+        other => Err(Fail::new(format!("called classify({addr}, PermissionDenied error)"))
+            .expected(format!("BindError::PermissionDenied({addr})"))
+            .got(short_debug(&other))
+            .hint("match on error.kind(): ErrorKind::PermissionDenied")),
     }
 }
 
 fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
     let addr = SocketAddr::from(([127, 0, 0, 1], 7000));
-    let got = ctx.call(
-        &format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\"))"),
-        || {
-            bind::classify(
-                addr,
-                io::Error::new(io::ErrorKind::ConnectionReset, "reset"),
-            )
-        },
-    )?;
+    let got = ctx.call(&format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\"))"), || {
+        bind::classify(addr, io::Error::new(io::ErrorKind::ConnectionReset, "reset"))
+    })?;
     match got {
-        BindError::Other(reported, error)
-            if reported == addr && error.kind() == io::ErrorKind::ConnectionReset =>
-        {
+        BindError::Other(reported, error) if reported == addr && error.kind() == io::ErrorKind::ConnectionReset => {
             Ok(())
         }
-        other => Err(
-            Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
-                .expected(format!(
-                    "BindError::Other({addr}, the same error, kind ConnectionReset)"
-                ))
-                .got(short_debug(&other))
-                .hint("errors you do not recognise go into Other unchanged: do not relabel them"),
-        ),
+        other => Err(Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
+            .expected(format!("BindError::Other({addr}, the same error, kind ConnectionReset)"))
+            .got(short_debug(&other))
+            .hint("errors you do not recognise go into Other unchanged: do not relabel them")),
     }
 }
 
 fn error_messages(ctx: &mut Ctx) -> Outcome {
     let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
     let cases = vec![
-        (
-            BindError::InvalidAddress("12.0.0.1:x".to_owned()),
-            "12.0.0.1:x",
-        ),
+        (BindError::InvalidAddress("12.0.0.1:x".to_owned()), "12.0.0.1:x"),
         (BindError::AddrInUse(addr), "127.0.0.1:8080"),
         (BindError::AddrNotAvailable(addr), "127.0.0.1:8080"),
         (BindError::PermissionDenied(addr), "127.0.0.1:8080"),
-        (
-            BindError::Other(addr, io::Error::other("weird")),
-            "127.0.0.1:8080",
-        ),
+        (BindError::Other(addr, io::Error::other("weird")), "127.0.0.1:8080"),
     ];
     let mut seen: Vec<String> = Vec::new();
     for (error, names) in cases {
@@ -272,9 +211,7 @@ fn error_messages(ctx: &mut Ctx) -> Outcome {
         let message = ctx.call(&format!("{shown}.to_string()"), move || error.to_string())?;
         let did = format!("called to_string() on {shown}");
         if message.trim().is_empty() || message.contains('\n') {
-            return Err(Fail::new(did)
-                .expected("one non-empty line")
-                .got(format!("{message:?}")));
+            return Err(Fail::new(did).expected("one non-empty line").got(format!("{message:?}")));
         }
         if !message.contains(names) {
             return Err(Fail::new(did)
@@ -298,13 +235,8 @@ fn program_ok(ctx: &mut Ctx) -> Outcome {
     let did = "ran the program with 127.0.0.1:0";
     let prefix = "Socket created and bound to 127.0.0.1:";
     let line = ran.stdout.trim_end();
-    let port = line
-        .strip_prefix(prefix)
-        .and_then(|p| p.parse::<u16>().ok());
-    if ran.status.success()
-        && predicate::str::starts_with(prefix).eval(line)
-        && port.is_some_and(|p| p != 0)
-    {
+    let port = line.strip_prefix(prefix).and_then(|p| p.parse::<u16>().ok());
+    if ran.status.success() && predicate::str::starts_with(prefix).eval(line) && port.is_some_and(|p| p != 0) {
         return Ok(());
     }
     Err(Fail::new(did)
@@ -316,10 +248,7 @@ fn program_ok(ctx: &mut Ctx) -> Outcome {
 fn program_errors(ctx: &mut Ctx) -> Outcome {
     let (_held, addr) = held_port(ctx)?;
     let taken = addr.to_string();
-    for (arg, names) in [
-        (taken.as_str(), taken.as_str()),
-        ("not-an-address", "not-an-address"),
-    ] {
+    for (arg, names) in [(taken.as_str(), taken.as_str()), ("not-an-address", "not-an-address")] {
         let ran = ctx.run_program(&[arg], PROGRAM_LIMIT)?;
         let one_line = predicate::str::contains(names).and(predicate::str::contains('\n').count(1));
         let stderr = ran.stderr.as_str();
@@ -327,14 +256,9 @@ fn program_errors(ctx: &mut Ctx) -> Outcome {
             continue;
         }
         return Err(Fail::new(format!("ran the program with {arg}"))
-            .expected(format!(
-                "a non-zero exit code and one line on stderr that names {names}"
-            ))
+            .expected(format!("a non-zero exit code and one line on stderr that names {names}"))
             .got(ran.describe())
-            .hint(program_hint(
-                &ran,
-                "print `error: {error}` with eprintln! and return ExitCode::FAILURE",
-            )));
+            .hint(program_hint(&ran, "print `error: {error}` with eprintln! and return ExitCode::FAILURE")));
     }
     Ok(())
 }

@@ -1,0 +1,304 @@
+//! Hidden checks of exercise 02-accept-loop: one listening socket, a new socket per client, and a
+//! loop that survives clients that fail.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use accept_loop::{GREETING, Summary};
+use grader::check::Setup;
+use grader::ctx::short_debug;
+use grader::{Check, Ctx, Fail, Outcome, Step};
+
+const CHECKS: &[Check] = &[
+    Check::new(
+        "classic-client",
+        "a client that sends a few bytes without a newline gets the greeting",
+        Step::Accept,
+        classic_client,
+    )
+    .on_timeout("does greet wait for a newline or for the end of the stream? One read is enough"),
+    Check::new(
+        "several-in-a-row",
+        "three clients in a row are each served, and serve returns after the third",
+        Step::Accept,
+        several_in_a_row,
+    )
+    .on_timeout("does serve go back to accept after each client, and stop after `limit` clients?"),
+    Check::new(
+        "new-socket-per-client",
+        "each client is handed to the handler on its own new socket",
+        Step::Accept,
+        new_socket_per_client,
+    ),
+    Check::new(
+        "early-disconnect",
+        "a client that hangs up at once does not stop the loop",
+        Step::Accept,
+        early_disconnect,
+    )
+    .on_timeout("does greet wait for data from a client that already left?"),
+    Check::new(
+        "silent-client",
+        "greet returns Ok and sends nothing to a client that left without a word",
+        Step::ReadWrite,
+        silent_client,
+    ),
+    Check::new(
+        "handler-error",
+        "a handler error is counted and the next client is still served",
+        Step::Accept,
+        handler_error,
+    )
+    .on_timeout("does serve stop, or wait forever, after a handler error?"),
+    Check::new(
+        "stops-after-limit",
+        "with a limit of 2, clients waiting in the backlog are served in turn and the third is not",
+        Step::Accept,
+        stops_after_limit,
+    ),
+    Check::new(
+        "program-serves-clients",
+        "the program serves clients one after another, and clients that wait in line",
+        Step::Accept,
+        program_serves,
+    )
+    .timeout_ms(8000),
+    Check::new(
+        "program-reports-errors",
+        "the program reports a failed bind in one line and a non-zero exit code",
+        Step::Bind,
+        program_errors,
+    )
+    .timeout_ms(5000),
+];
+
+fn main() -> ExitCode {
+    grader::runner::main(CHECKS)
+}
+
+const WAIT: Duration = Duration::from_secs(2);
+const HELLO: &[u8] = b"Hello, server!";
+
+/// Connects, says hello without a newline, and expects the greeting.
+fn hello(ctx: &Ctx, addr: SocketAddr) -> Outcome {
+    let mut conn = ctx.connect(addr)?;
+    conn.send(HELLO)?;
+    conn.expect_line(r#"sent "Hello, server!" (no newline) and waited"#, GREETING, WAIT)
+        .map_err(|fail| fail.hint("greet: one read, then write_all(GREETING.as_bytes())"))
+}
+
+/// Starts `serve(listener, limit, greet)` in the background.
+fn serve_greet(ctx: &Ctx, limit: usize) -> Result<(SocketAddr, grader::ctx::Background<io::Result<Summary>>), Fail> {
+    let (listener, addr) = ctx.listener_for_student()?;
+    let call = format!("serve(&listener, Some({limit}), greet)");
+    let running = ctx.spawn(&call, move || accept_loop::serve(&listener, Some(limit), accept_loop::greet));
+    Ok((addr, running))
+}
+
+/// Expects serve to have returned `Ok(expected)`.
+fn expect_summary(call: &str, got: io::Result<Summary>, expected: Summary) -> Outcome {
+    match got {
+        Ok(summary) if summary == expected => Ok(()),
+        other => Err(Fail::new(format!("called {call} and let its clients come"))
+            .expected(format!("Ok({expected:?})"))
+            .got(short_debug(&other))),
+    }
+}
+
+fn classic_client(ctx: &mut Ctx) -> Outcome {
+    let (addr, running) = serve_greet(ctx, 1)?;
+    hello(ctx, addr).map_err(|fail| running.explain(fail))?;
+    let got = running.join_within(WAIT)?;
+    expect_summary("serve(&listener, Some(1), greet)", got, Summary { served: 1, failed: 0 })
+}
+
+fn several_in_a_row(ctx: &mut Ctx) -> Outcome {
+    let (addr, running) = serve_greet(ctx, 3)?;
+    running.while_running(|| {
+        for _ in 0..3 {
+            hello(ctx, addr).map_err(|fail| fail.hint("after serving a client, go back to accept the next one"))?;
+        }
+        Ok(())
+    })?;
+    let got = running.join_within(WAIT)?;
+    expect_summary("serve(&listener, Some(3), greet)", got, Summary { served: 3, failed: 0 })
+}
+
+fn new_socket_per_client(ctx: &mut Ctx) -> Outcome {
+    let (listener, addr) = ctx.listener_for_student()?;
+    let seen: Arc<Mutex<Vec<SocketAddr>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    // The grader's own handler: notes which client each stream is connected to and tells it.
+    let handler = move |mut stream: TcpStream| -> io::Result<()> {
+        let peer = stream.peer_addr()?;
+        let mut seen = record.lock().expect("not poisoned");
+        seen.push(peer);
+        writeln!(stream, "you are client {}", seen.len())
+    };
+    let call = "serve(&listener, Some(2), a handler of the grader's that replies \"you are client N\")";
+    let running = ctx.spawn(call, move || accept_loop::serve(&listener, Some(2), handler));
+    let clients = running.while_running(|| {
+        let mut clients = Vec::new();
+        for n in 1..=2 {
+            let mut conn = ctx.connect(addr)?;
+            conn.expect_line("connected and waited", &format!("you are client {n}\n"), WAIT)
+                .map_err(|fail| fail.hint("call the handler with the stream accept() returned for this client"))?;
+            clients.push(conn.local_addr().setup("reading the grader's client address")?);
+        }
+        Ok(clients)
+    })?;
+    let got = running.join_within(WAIT)?;
+    expect_summary(call, got, Summary { served: 2, failed: 0 })?;
+    let handed = seen.lock().expect("not poisoned").clone();
+    if handed != clients {
+        return Err(Fail::new("connected two clients, one after the other")
+            .expected(format!("the handler to get a stream connected to each: {clients:?}"))
+            .got(format!("streams connected to {handed:?}"))
+            .hint("each accept() returns a new TcpStream for exactly one client"));
+    }
+    Ok(())
+}
+
+fn early_disconnect(ctx: &mut Ctx) -> Outcome {
+    let (addr, running) = serve_greet(ctx, 2)?;
+    running.while_running(|| {
+        let leaver = ctx.connect(addr)?;
+        ctx.grader("hangs up at once, without a word");
+        drop(leaver);
+        hello(ctx, addr).map_err(|fail| fail.hint("a client that leaves is its own problem: keep accepting"))
+    })?;
+    let got = running.join_within(WAIT)?;
+    match got {
+        Ok(Summary { served: 2, .. }) => Ok(()),
+        other => Err(Fail::new("connected a client that hung up at once, then one that said hello")
+            .expected("Ok(Summary { served: 2, .. })")
+            .got(short_debug(&other))),
+    }
+}
+
+fn silent_client(ctx: &mut Ctx) -> Outcome {
+    let (listener, addr) = ctx.listener_for_student()?;
+    let client = TcpStream::connect(addr).setup("connecting the grader's client")?;
+    let (stream, _) = listener.accept().setup("accepting the grader's client")?;
+    ctx.grader("connects a client and closes it without sending anything");
+    drop(client);
+    let got =
+        ctx.call_within("greet(stream of a client that already left)", WAIT, move || accept_loop::greet(stream))?;
+    match got {
+        Ok(()) => Ok(()),
+        Err(error) => Err(Fail::new("called greet on the stream of a client that left without a word")
+            .expected("Ok(()): read returns Ok(0) at the end of the stream, and there is no one to greet")
+            .got(format!("Err({error:?})"))
+            .hint("check the number of bytes read: 0 means the client closed the connection")),
+    }
+}
+
+fn handler_error(ctx: &mut Ctx) -> Outcome {
+    let (listener, addr) = ctx.listener_for_student()?;
+    let mut calls = 0;
+    // The grader's handler fails for the first client and greets the second.
+    let handler = move |stream: TcpStream| -> io::Result<()> {
+        calls += 1;
+        if calls == 1 {
+            return Err(io::Error::other("the grader's handler fails on purpose"));
+        }
+        accept_loop_greeting(stream)
+    };
+    let call = "serve(&listener, Some(2), a handler that fails for the first client)";
+    let running = ctx.spawn(call, move || accept_loop::serve(&listener, Some(2), handler));
+    running.while_running(|| {
+        let _first = ctx.connect(addr)?;
+        hello(ctx, addr).map_err(|fail| {
+            fail.hint("a handler error is about one client: print it, count it, and accept the next one")
+        })
+    })?;
+    let got = running.join_within(WAIT)?;
+    expect_summary(call, got, Summary { served: 2, failed: 1 })
+        .map_err(|fail| fail.hint("count the handler's errors in Summary::failed"))
+}
+
+/// The greeting as the grader's own handlers send it (independent of the student's greet).
+fn accept_loop_greeting(mut stream: TcpStream) -> io::Result<()> {
+    let mut buf = [0; 64];
+    let _ = io::Read::read(&mut stream, &mut buf)?;
+    stream.write_all(GREETING.as_bytes())
+}
+
+fn stops_after_limit(ctx: &mut Ctx) -> Outcome {
+    let (addr, running) = serve_greet(ctx, 2)?;
+    // All three connect before any says a word: they wait in the listener's backlog, since serve
+    // is busy reading from the first.
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        conns.push(ctx.connect(addr).map_err(|fail| running.explain(fail))?);
+    }
+    for conn in &mut conns {
+        conn.send(HELLO).map_err(|fail| running.explain(fail))?;
+    }
+    for conn in &mut conns[..2] {
+        conn.expect_line("connected three clients at once, then each sent \"Hello, server!\"", GREETING, WAIT)
+            .map_err(|fail| running.explain(fail.hint("clients waiting in the backlog are accepted one by one")))?;
+    }
+    let got = running.join_within(WAIT)?;
+    expect_summary("serve(&listener, Some(2), greet)", got, Summary { served: 2, failed: 0 })
+        .map_err(|fail| fail.hint("stop once `limit` connections were handed to the handler"))?;
+    // Once serve returned, the listener is gone: the third client is reset, or hears nothing.
+    let third = conns[2].read_line_within(Duration::from_millis(200));
+    if !third.bytes.starts_with(GREETING.as_bytes()) {
+        return Ok(());
+    }
+    Err(Fail::new("connected a third client to serve(.., Some(2), ..)")
+        .expected("no greeting: serve stops after two clients")
+        .got(third.describe()))
+}
+
+fn program_serves(ctx: &mut Ctx) -> Outcome {
+    let server = ctx.serve_program(|addr| vec![addr.to_string()])?;
+    let addr = server.addr();
+    // A failure shows what the program printed: a panic message, say.
+    let annotate = |fail: Fail| {
+        let got = format!("{} (the program printed {})", fail.got, server.output());
+        fail.got(got)
+    };
+    for _ in 0..2 {
+        hello(ctx, addr).map_err(annotate)?;
+    }
+    // Two clients connect before either is served; a server that re-binds per client loses one.
+    let mut first = ctx.connect(addr)?;
+    let mut second = ctx.connect(addr)?;
+    first.send(HELLO)?;
+    second.send(HELLO)?;
+    for conn in [&mut first, &mut second] {
+        conn.expect_line("connected two clients at once, each sent \"Hello, server!\"", GREETING, WAIT)
+            .map_err(|fail| fail.hint("bind once, then loop on accept with the same listener"))?;
+    }
+    let expected = format!("listening on {addr}");
+    if !server.wait_for_stdout(&expected, WAIT) {
+        return Err(Fail::new(format!("started `{}`", server.command_line()))
+            .expected(format!("the line `{expected}` on stdout"))
+            .got(server.output()));
+    }
+    Ok(())
+}
+
+fn program_errors(ctx: &mut Ctx) -> Outcome {
+    let held = TcpListener::bind("127.0.0.1:0").setup("binding a port for the grader")?;
+    let addr = held.local_addr().setup("reading the grader's port")?.to_string();
+    ctx.grader(format!("binds {addr} itself and keeps it open"));
+    let ran = ctx.run_program(&[&addr], WAIT)?;
+    let lines = ran.stderr.lines().count();
+    if !ran.status.success() && !ran.timed_out && !ran.panicked() && lines == 1 && ran.stderr.contains(&addr) {
+        return Ok(());
+    }
+    Err(Fail::new(format!("ran the program with {addr}, an address the grader holds"))
+        .expected(format!("a non-zero exit code and one line on stderr that names {addr}"))
+        .got(ran.describe())
+        .hint(if ran.panicked() {
+            "the program panicked: print the error with eprintln! and return ExitCode::FAILURE"
+        } else {
+            "a failed bind ends the program: one line on stderr, ExitCode::FAILURE"
+        }))
+}
