@@ -30,7 +30,7 @@ fn collect_items(items: &[Item], prefix: &str, module_dir: &Path, api: &mut BTre
     for item in items {
         match item {
             Item::Fn(f) if is_pub(&f.vis) => {
-                api.insert(format!("{prefix}{}", normalise(&f.sig)));
+                api.insert(format!("{prefix}{}", signature(&f.sig)));
             }
             Item::Struct(s) if is_pub(&s.vis) => {
                 let mut s = s.clone();
@@ -95,7 +95,7 @@ fn collect_items(items: &[Item], prefix: &str, module_dir: &Path, api: &mut BTre
                             if let ImplItem::Fn(f) = item
                                 && is_pub(&f.vis)
                             {
-                                api.insert(format!("{prefix}impl{generics} {target} {{ {} }}", normalise(&f.sig)));
+                                api.insert(format!("{prefix}impl{generics} {target} {{ {} }}", signature(&f.sig)));
                             }
                         }
                     }
@@ -124,6 +124,20 @@ fn module_file(dir: &Path, name: &str) -> Result<PathBuf, String> {
         .into_iter()
         .find(|p| p.is_file())
         .ok_or_else(|| format!("no file for module {name} in {}", dir.display()))
+}
+
+/// A function signature without what callers cannot see: `mut` on a parameter is a detail of the
+/// body (`fn f(mut x: T)` and `fn f(x: T)` are called the same way).
+fn signature(sig: &syn::Signature) -> String {
+    let mut sig = sig.clone();
+    for input in &mut sig.inputs {
+        if let syn::FnArg::Typed(typed) = input
+            && let syn::Pat::Ident(ident) = &mut *typed.pat
+        {
+            ident.mutability = None;
+        }
+    }
+    normalise(&sig)
 }
 
 fn is_pub(vis: &Visibility) -> bool {
@@ -158,6 +172,11 @@ mod tests {
         );
         assert_eq!(stub, solution);
         assert_eq!(stub.len(), 1);
+    }
+
+    #[test]
+    fn mut_on_a_parameter_is_not_part_of_the_api() {
+        assert_eq!(api_of("pub fn f(x: Vec<u8>) {}"), api_of("pub fn f(mut x: Vec<u8>) { x.clear() }"));
     }
 
     #[test]

@@ -1,0 +1,257 @@
+//! Hidden checks of exercise 03-client: connect, send the whole request, read a reply line that
+//! arrives in pieces, and turn every failure into an error value.
+
+use std::io;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use grader::ctx::short_debug;
+use grader::net::{ClosedPort, Server, StingyReader, StingyWriter};
+use grader::{Check, Ctx, Fail, Outcome, Step, check::Setup};
+
+const CHECKS: &[Check] = &[
+    Check::new(
+        "hello-exchange",
+        "talk sends \"Hello, server!\" and returns the server's reply line",
+        Step::Connect,
+        hello_exchange,
+    )
+    .on_timeout("does talk wait for the end of the stream? Stop reading at the newline"),
+    Check::new(
+        "reply-in-pieces",
+        "a reply that arrives in small pieces is put back together",
+        Step::ReadWrite,
+        reply_in_pieces,
+    )
+    .on_timeout("does talk wait for the end of the stream? Stop reading at the newline"),
+    Check::new(
+        "stops-at-newline",
+        "talk returns at the newline while the server keeps the connection open",
+        Step::ReadWrite,
+        stops_at_newline,
+    ),
+    Check::new(
+        "line-byte-by-byte",
+        "receive_line reads a line that comes one byte per read",
+        Step::ReadWrite,
+        line_byte_by_byte,
+    ),
+    Check::new(
+        "write-all",
+        "send_all sends every byte to a writer that takes three bytes per call",
+        Step::ReadWrite,
+        write_all,
+    ),
+    Check::new(
+        "cut-short",
+        "a reply cut short by the server closing is an UnexpectedEof error",
+        Step::ReadWrite,
+        cut_short,
+    ),
+    Check::new("not-utf8", "a reply that is not UTF-8 is an InvalidData error", Step::ReadWrite, not_utf8),
+    Check::new(
+        "refused",
+        "connecting to a port where no one listens is a ConnectionRefused error, not a panic",
+        Step::Connect,
+        refused,
+    ),
+    Check::new("program-talks", "the program prints the server's reply", Step::Connect, program_talks).timeout_ms(5000),
+    Check::new(
+        "program-reports-errors",
+        "the program reports a refused connection in one line and a non-zero exit code",
+        Step::Connect,
+        program_errors,
+    )
+    .timeout_ms(5000),
+];
+
+fn main() -> ExitCode {
+    grader::runner::main(CHECKS)
+}
+
+const WAIT: Duration = Duration::from_secs(2);
+const HELLO: &str = "Hello, server!";
+const REPLY: &str = "Hello, client!\n";
+
+/// Starts the student's `talk(addr, "Hello, server!")` against the grader's server.
+fn start_talk(ctx: &Ctx) -> Result<(Server, grader::ctx::Background<io::Result<String>>), Fail> {
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    let running = ctx.spawn(&format!("talk({addr}, {HELLO:?})"), move || client::talk(addr, HELLO));
+    Ok((server, running))
+}
+
+/// Accepts the student's connection and reads its request.
+fn take_request(server: &Server) -> Result<grader::net::Conn, Fail> {
+    let mut conn = server.accept_within(WAIT)?;
+    let request = conn.read_exact_within(HELLO.len(), WAIT);
+    if request.bytes != HELLO.as_bytes() {
+        return Err(Fail::new("accepted your connection and read the request")
+            .expected(format!("the {} bytes {HELLO:?}", HELLO.len()))
+            .got(request.describe())
+            .hint("send the whole message with send_all (write_all)"));
+    }
+    Ok(conn)
+}
+
+fn expect_reply(call: &str, got: io::Result<String>) -> Outcome {
+    match got {
+        Ok(reply) if reply == REPLY.trim_end() => Ok(()),
+        other => Err(Fail::new(format!("called {call} and replied {REPLY:?}"))
+            .expected(format!("Ok({:?}): the line without its newline", REPLY.trim_end()))
+            .got(short_debug(&other))),
+    }
+}
+
+fn hello_exchange(ctx: &mut Ctx) -> Outcome {
+    let (server, running) = start_talk(ctx)?;
+    running.while_running(|| {
+        let mut conn = take_request(&server)?;
+        conn.send(REPLY.as_bytes())
+    })?;
+    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), running.join_within(WAIT)?)
+}
+
+fn reply_in_pieces(ctx: &mut Ctx) -> Outcome {
+    let (server, running) = start_talk(ctx)?;
+    // The connection stays open (`_conn` lives to the end) so that only the newline ends the reply.
+    let _conn = running.while_running(|| {
+        let mut conn = take_request(&server)?;
+        conn.send_in_pieces(REPLY.as_bytes(), 4, Duration::from_millis(30))?;
+        Ok(conn)
+    })?;
+    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), running.join_within(WAIT)?)
+        .map_err(|fail| fail.hint("one read returns what has arrived so far: read in a loop until the newline"))
+}
+
+fn stops_at_newline(ctx: &mut Ctx) -> Outcome {
+    let (server, running) = start_talk(ctx)?;
+    let conn = running.while_running(|| {
+        let mut conn = take_request(&server)?;
+        conn.send(REPLY.as_bytes())?;
+        Ok(conn)
+    })?;
+    ctx.grader("keeps the connection open after the reply");
+    let got = running.join_within(Duration::from_secs(1)).map_err(|fail| {
+        fail.hint("the reply ends at its newline; waiting for the end of the stream waits for the server to close")
+    })?;
+    drop(conn);
+    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), got)
+}
+
+fn line_byte_by_byte(ctx: &mut Ctx) -> Outcome {
+    for (data, line) in [("one line\nand more", "one line"), ("windows line\r\n", "windows line")] {
+        let reader = StingyReader::new(data.as_bytes(), 1);
+        let call = format!("receive_line(a reader that returns {data:?} one byte per read)");
+        match ctx.call_within(&call, WAIT, move || client::receive_line(reader))? {
+            Ok(got) if got == line => {}
+            other => {
+                return Err(Fail::new(format!("called {call}"))
+                    .expected(format!("Ok({line:?})"))
+                    .got(short_debug(&other))
+                    .hint("read until you have seen the newline, however few bytes each read returns"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_all(ctx: &mut Ctx) -> Outcome {
+    let message: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
+    let call = "send_all(a writer that takes 3 bytes per write, 100 bytes)";
+    let shared = message.clone();
+    let (got, written) = ctx.call_within(call, WAIT, move || {
+        let mut writer = StingyWriter::new(3);
+        let got = client::send_all(&mut writer, &shared);
+        (got, writer.written)
+    })?;
+    if got.is_ok() && written == message {
+        return Ok(());
+    }
+    Err(Fail::new(format!("called {call}"))
+        .expected("Ok(()) with all 100 bytes written")
+        .got(format!("{} with {} bytes written", short_debug(&got), written.len()))
+        .hint("write may take only part of the buffer: use write_all, which loops"))
+}
+
+fn cut_short(ctx: &mut Ctx) -> Outcome {
+    let (server, running) = start_talk(ctx)?;
+    running.while_running(|| {
+        let mut conn = take_request(&server)?;
+        conn.send(b"Hel")?;
+        ctx.grader("closes the connection in the middle of the reply");
+        Ok(())
+    })?;
+    match running.join_within(WAIT)? {
+        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(()),
+        other => Err(Fail::new("sent \"Hel\" and closed the connection, without a newline")
+            .expected("Err with kind UnexpectedEof: the reply was cut short")
+            .got(short_debug(&other))
+            .hint("read returning Ok(0) before the newline means the server closed early")),
+    }
+}
+
+fn not_utf8(ctx: &mut Ctx) -> Outcome {
+    let reader = StingyReader::new(b"caf\xe9\n", 64);
+    let call = r#"receive_line(a reader that returns "caf\xe9\n", Latin-1, not UTF-8)"#;
+    match ctx.call_within(call, WAIT, move || client::receive_line(reader))? {
+        Err(error) if error.kind() == io::ErrorKind::InvalidData => Ok(()),
+        other => Err(Fail::new(format!("called {call}"))
+            .expected("Err with kind InvalidData")
+            .got(short_debug(&other))
+            .hint("a String holds UTF-8 only; String::from_utf8 or read_line tell you when the bytes are not")),
+    }
+}
+
+fn refused(ctx: &mut Ctx) -> Outcome {
+    let closed = ClosedPort::reserve().setup("reserving a closed port")?;
+    let addr = closed.addr();
+    ctx.grader(format!("reserves {addr}, where nothing listens"));
+    match ctx.call_within(&format!("talk({addr}, {HELLO:?})"), WAIT, move || client::talk(addr, HELLO))? {
+        Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => Ok(()),
+        other => Err(Fail::new(format!("called talk({addr}, ..) with nothing listening there"))
+            .expected("Err with kind ConnectionRefused")
+            .got(short_debug(&other))
+            .hint("return the error of TcpStream::connect with ?")),
+    }
+}
+
+fn program_talks(ctx: &mut Ctx) -> Outcome {
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    // The grader's server answers on its own thread while the program runs.
+    let serving = thread::spawn(move || -> Outcome {
+        let mut conn = take_request(&server)?;
+        conn.send(REPLY.as_bytes())
+    });
+    let ran = ctx.run_program(&[&addr.to_string(), HELLO], WAIT)?;
+    let served = serving.join().unwrap_or_else(|_| Err(Fail::grader("the grader's server thread panicked")));
+    if ran.status.success() && ran.stdout == REPLY {
+        return Ok(());
+    }
+    // What the program did explains the failure; the grader's server only adds its own faults.
+    if let Err(fail) = served
+        && fail.grader_error
+    {
+        return Err(fail);
+    }
+    Err(Fail::new(format!("ran the program with {addr} and {HELLO:?}, and replied {REPLY:?}"))
+        .expected(format!("exit code 0 and the reply on stdout: {REPLY:?}"))
+        .got(ran.describe()))
+}
+
+fn program_errors(ctx: &mut Ctx) -> Outcome {
+    let closed = ClosedPort::reserve().setup("reserving a closed port")?;
+    let addr: SocketAddr = closed.addr();
+    ctx.grader(format!("reserves {addr}, where nothing listens"));
+    let ran = ctx.run_program(&[&addr.to_string()], WAIT)?;
+    if !ran.status.success() && !ran.timed_out && !ran.panicked() && ran.stderr.lines().count() == 1 {
+        return Ok(());
+    }
+    Err(Fail::new(format!("ran the program with {addr}, where nothing listens"))
+        .expected("a non-zero exit code and one line on stderr")
+        .got(ran.describe())
+        .hint("print the error with eprintln! and return ExitCode::FAILURE; never unwrap"))
+}
