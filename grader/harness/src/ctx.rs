@@ -23,15 +23,24 @@ const SHOWN_DEBUG: usize = 160;
 /// How long [`Background::explain`] waits for student code that may just have ended.
 const EXPLAIN_WAIT: Duration = Duration::from_millis(200);
 
+/// The exercise's built programs, or why there are none.
+#[derive(Clone, Debug, Default)]
+pub struct Bins {
+    /// The programs built from the exercise crate.
+    pub paths: Vec<PathBuf>,
+    /// Why the program did not build, if it did not.
+    pub error: Option<String>,
+}
+
 /// The context of one running check.
 pub struct Ctx {
     transcript: Transcript,
-    bins: Vec<PathBuf>,
+    bins: Bins,
 }
 
 impl Ctx {
-    /// A context recording into `transcript`; `bins` are the exercise's built binaries.
-    pub fn new(transcript: Transcript, bins: Vec<PathBuf>) -> Self {
+    /// A context recording into `transcript`; `bins` are the exercise's built programs.
+    pub fn new(transcript: Transcript, bins: Bins) -> Self {
         Ctx { transcript, bins }
     }
 
@@ -100,11 +109,13 @@ impl Ctx {
 
     /// The exercise's binary (built from its `src/main.rs`).
     pub fn binary(&self) -> Result<&Path, Fail> {
-        self.bins.first().map(PathBuf::as_path).ok_or_else(|| {
-            Fail::new("looked for the program built from src/main.rs")
-                .expected("the exercise to build its binary")
-                .got("no binary was built")
-                .hint("keep src/main.rs: the grader runs it as a program")
+        if let Some(path) = self.bins.paths.first() {
+            return Ok(path);
+        }
+        let fail = Fail::new("looked for the program built from src/main.rs").expected("the exercise's program");
+        Err(match &self.bins.error {
+            Some(error) => fail.got(error.clone()).hint("fix src/main.rs so that it compiles; the library checks ran"),
+            None => fail.got("no program was built").hint("keep src/main.rs: the grader runs it as a program"),
         })
     }
 
@@ -364,7 +375,7 @@ mod tests {
     use crate::protocol::EventLog;
 
     fn ctx() -> Ctx {
-        Ctx::new(Transcript::new(EventLog::in_memory()), Vec::new())
+        Ctx::new(Transcript::new(EventLog::in_memory()), Bins::default())
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub fn grade(
                         break;
                     };
                     let events = scratch.path().join(format!("{n}.events"));
-                    let report = run_check(runner, check, &events, &listed[exercise].0);
+                    let report = run_check(kit, runner, check, &events, &listed[exercise].0);
                     *results[n].lock().expect("no panics while holding the lock") = Some(report);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(Progress::Checking { done: finished, total: jobs.len() });
@@ -179,11 +179,17 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
     }
 }
 
-fn run_check(runner: &Runner, check: &CheckInfo, events: &Path, exercise: &str) -> CheckReport {
+fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exercise: &str) -> CheckReport {
     let mut command = Command::new(&runner.checks);
+    // Paths in messages (a panic's file:line) are shown relative to the kit, wherever the grade
+    // was started from.
+    command.current_dir(&kit.root);
     command.arg("--run").arg(&check.id).arg("--events").arg(events);
     for bin in &runner.bins {
         command.arg("--bin").arg(bin);
+    }
+    if let Some(error) = &runner.bin_error {
+        command.arg("--bin-error").arg(error);
     }
     command.env("RUST_BACKTRACE", "0");
     let limits = Limits { time: Duration::from_millis(check.timeout_ms), output: OUTPUT_LIMIT };

@@ -45,6 +45,17 @@ impl Ran {
         self.status.code() == Some(101) || self.stderr.contains("panicked at")
     }
 
+    /// The hint for a failed run: a stub or a panic explain themselves; otherwise `otherwise`.
+    pub fn hint(&self, otherwise: &str) -> String {
+        if self.stderr.contains("not yet implemented") {
+            "src/main.rs is still a stub: replace its todo!()".to_owned()
+        } else if self.panicked() {
+            "the program panicked: handle errors with match or ? and print them; do not unwrap".to_owned()
+        } else {
+            otherwise.to_owned()
+        }
+    }
+
     /// E.g. `exits with code 1; stdout: nothing; stderr: "error: ..."`, or for a panic
     /// `panics at src/main.rs:20:5: not yet implemented`.
     pub fn describe(&self) -> String {

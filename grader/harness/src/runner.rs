@@ -1,7 +1,7 @@
 //! The `main` of every check runner (`grader/checks/NN-name`), as the grading process calls it:
 //!
 //! - `RUNNER --list` prints the exercise's checks as JSON;
-//! - `RUNNER --run ID --events FILE [--bin PATH]...` runs one check and writes its conversation and
+//! - `RUNNER --run ID --events FILE [--bin PATH]... [--bin-error WHY]` runs one check and writes its conversation and
 //!   verdict to FILE, then exits; one process per check, so nothing student code does in one check
 //!   can affect another or the grading process;
 //! - `RUNNER --in-process [ID]...` runs checks one after another in this very process, without
@@ -15,15 +15,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use crate::check::{Check, CheckInfo, Fail};
-use crate::ctx::{self, Ctx};
+use crate::ctx::{self, Bins, Ctx};
 use crate::protocol::{Event, EventLog};
 use crate::transcript::Transcript;
 
 /// What the grading process asked for.
 enum Request {
     List,
-    Run { id: String, events: PathBuf, bins: Vec<PathBuf> },
-    InProcess { ids: Vec<String>, bins: Vec<PathBuf> },
+    Run { id: String, events: PathBuf, bins: Bins },
+    InProcess { ids: Vec<String>, bins: Bins },
 }
 
 /// Runs the request on the command line against `checks`. Never returns for `--run`: the process
@@ -65,7 +65,7 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     let mode = args.next().ok_or("no request")?;
     let mut id = None;
     let mut events = None;
-    let mut bins = Vec::new();
+    let mut bins = Bins::default();
     let mut ids = Vec::new();
     match mode.to_str() {
         Some("--list") => return Ok(Request::List),
@@ -76,7 +76,10 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--events") => events = Some(PathBuf::from(args.next().ok_or("--events needs a file")?)),
-            Some("--bin") => bins.push(PathBuf::from(args.next().ok_or("--bin needs a path")?)),
+            Some("--bin") => bins.paths.push(PathBuf::from(args.next().ok_or("--bin needs a path")?)),
+            Some("--bin-error") => {
+                bins.error = Some(args.next().ok_or("--bin-error needs a reason")?.to_string_lossy().into_owned())
+            }
             _ => ids.push(arg.into_string().map_err(|a| format!("not UTF-8: {a:?}"))?),
         }
     }
@@ -94,7 +97,7 @@ fn duplicate_id(checks: &[Check]) -> Option<&'static str> {
     checks.iter().enumerate().find_map(|(i, c)| checks[..i].iter().any(|d| d.id == c.id).then_some(c.id))
 }
 
-fn run_isolated(check: &Check, events: &std::path::Path, bins: Vec<PathBuf>) -> ExitCode {
+fn run_isolated(check: &Check, events: &std::path::Path, bins: Bins) -> ExitCode {
     die_with_parent();
     let log = match EventLog::to_file(events) {
         Ok(log) => log,
@@ -116,7 +119,7 @@ fn run_isolated(check: &Check, events: &std::path::Path, bins: Vec<PathBuf>) -> 
 /// Runs one check, turning a panic that escaped it into a failure. Such a panic comes from student
 /// code the check reached without [`Ctx::call`] (a `Display` impl, say), or from the check itself,
 /// which is then a grader error.
-fn run_check(check: &Check, transcript: &Transcript, bins: Vec<PathBuf>) -> Result<(), Fail> {
+fn run_check(check: &Check, transcript: &Transcript, bins: Bins) -> Result<(), Fail> {
     ctx::install_panic_hook();
     let mut ctx = Ctx::new(transcript.clone(), bins);
     match panic::catch_unwind(AssertUnwindSafe(|| (check.run)(&mut ctx))) {
@@ -132,12 +135,12 @@ fn run_check(check: &Check, transcript: &Transcript, bins: Vec<PathBuf>) -> Resu
     }
 }
 
-fn run_in_process(checks: &[Check], ids: &[String], bins: &[PathBuf]) -> ExitCode {
+fn run_in_process(checks: &[Check], ids: &[String], bins: &Bins) -> ExitCode {
     let mut failed = 0;
     for check in checks.iter().filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id)) {
         let started = Instant::now();
         let transcript = Transcript::new(EventLog::in_memory());
-        let passed = run_check(check, &transcript, bins.to_vec()).is_ok();
+        let passed = run_check(check, &transcript, bins.clone()).is_ok();
         failed += usize::from(!passed);
         let micros = started.elapsed().as_micros();
         println!("{}\t{}\t{micros}", check.id, if passed { "pass" } else { "fail" });

@@ -77,6 +77,8 @@ pub struct Runner {
     pub checks: PathBuf,
     /// The binaries of the exercise crate (from its `src/main.rs`), if any.
     pub bins: Vec<PathBuf>,
+    /// Why the exercise's program did not build, if it did not.
+    pub bin_error: Option<String>,
 }
 
 /// An exercise and its runner, or why it has none.
@@ -114,19 +116,44 @@ pub fn build(kit: &Kit, tree: &Path, exercises: &[String]) -> Result<Vec<Built>,
         fs::canonicalize(tree).map_err(|e| BuildError(format!("cannot read the tree {}: {e}", tree.display())))?;
     let work = kit.work_dir();
     let generated = work.join("trees").join(slug(&tree));
-    let mut present = Vec::new();
-    let mut results: Vec<Built> = Vec::new();
-    for exercise in exercises {
-        match package_name(&tree.join(exercise)) {
-            Ok(package) => present.push((exercise.clone(), package)),
-            Err(broken) => results.push((exercise.clone(), Err(broken))),
-        }
-    }
-    if !present.is_empty() {
-        write_workspace(kit, &tree, &generated, &present)
+    // Every exercise of the tree goes into its workspace, selected or not, so that the generated
+    // files depend on the tree alone: grades of one tree running at once write the same files.
+    let all = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
+    let packages: Vec<(String, Result<String, Broken>)> =
+        all.iter().map(|exercise| (exercise.clone(), package_name(&tree.join(exercise)))).collect();
+    let in_workspace: Vec<(String, String)> =
+        packages.iter().filter_map(|(e, p)| p.as_ref().ok().map(|p| (e.clone(), p.clone()))).collect();
+    let selected: Vec<(String, String)> = in_workspace.iter().filter(|(e, _)| exercises.contains(e)).cloned().collect();
+    let mut results: Vec<Built> = packages
+        .into_iter()
+        .filter(|(exercise, _)| exercises.contains(exercise))
+        .filter_map(|(exercise, package)| package.err().map(|broken| (exercise, Err(broken))))
+        .collect();
+    if !selected.is_empty() {
+        write_workspace(kit, &tree, &generated, &in_workspace)
             .map_err(|e| BuildError(format!("cannot write {}: {e}", generated.display())))?;
-        let built = run_cargo(&work, &tree, &generated, &present)?;
-        results.extend(built);
+        match run_cargo(&work, &tree, &generated, &selected)? {
+            Cargo::Built(built) => results.extend(built),
+            // Cargo could not even load the workspace (a broken manifest in one exercise, say):
+            // build each exercise on its own, so that the problem is reported where it is.
+            Cargo::NotLoaded(_) => {
+                for one in &selected {
+                    let alone = work.join("trees").join(format!("{}-{}", slug(&tree), one.0));
+                    write_workspace(kit, &tree, &alone, std::slice::from_ref(one))
+                        .map_err(|e| BuildError(format!("cannot write {}: {e}", alone.display())))?;
+                    match run_cargo(&work, &tree, &alone, std::slice::from_ref(one))? {
+                        Cargo::Built(built) => results.extend(built),
+                        Cargo::NotLoaded(stderr) => results.push((
+                            one.0.clone(),
+                            Err(Broken {
+                                summary: format!("cargo cannot build {}: its Cargo.toml or files are broken", one.0),
+                                detail: last_lines(&stderr, SHOWN_ERROR_LINES),
+                            }),
+                        )),
+                    }
+                }
+            }
+        }
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(results)
@@ -293,12 +320,15 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn run_cargo(
-    work: &Path,
-    tree: &Path,
-    generated: &Path,
-    present: &[(String, String)],
-) -> Result<Vec<Built>, BuildError> {
+/// What a cargo run gave.
+enum Cargo {
+    /// The workspace loaded; each selected exercise built or not.
+    Built(Vec<Built>),
+    /// Cargo stopped before building anything; its standard error says why.
+    NotLoaded(String),
+}
+
+fn run_cargo(work: &Path, tree: &Path, generated: &Path, selected: &[(String, String)]) -> Result<Cargo, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -310,73 +340,103 @@ fn run_cargo(
         .arg("--config")
         .arg(format!("build.build-dir={}", toml_str(&work.join("build").to_string_lossy())))
         .args(["--bins", "--keep-going", "--message-format=json", "--color=never"]);
-    for (exercise, package) in present {
+    for (exercise, package) in selected {
         command.arg("-p").arg(check_package(exercise)).arg("-p").arg(package);
     }
-    // The grader's own cargo runs in its own setting: no inherited manifest or target choices.
+    // The grader's own cargo runs in its own setting: no inherited target choices.
     command.env_remove("CARGO_TARGET_DIR").env_remove("CARGO_BUILD_TARGET_DIR");
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let output = command.output().map_err(|e| BuildError(format!("cannot run cargo: {e}")))?;
 
-    let mut checks: Vec<Option<PathBuf>> = vec![None; present.len()];
-    let mut bins: Vec<Vec<PathBuf>> = vec![Vec::new(); present.len()];
-    let mut errors: Vec<Option<Broken>> = vec![None; present.len()];
-    let check_dirs: Vec<PathBuf> = present.iter().map(|(e, _)| generated.join(check_package(e))).collect();
-    let exercise_dirs: Vec<PathBuf> = present.iter().map(|(e, _)| tree.join(e)).collect();
+    let mut found: Vec<Found> = selected.iter().map(|_| Found::default()).collect();
+    let check_dirs: Vec<PathBuf> = selected.iter().map(|(e, _)| generated.join(check_package(e))).collect();
+    let exercise_dirs: Vec<PathBuf> = selected.iter().map(|(e, _)| tree.join(e)).collect();
+    let mut finished = false;
     for line in output.stdout.split(|&b| b == b'\n') {
-        let Ok(message) = serde_json::from_slice::<Message>(line) else {
-            continue;
-        };
-        let Some(dir) = message.package_id.as_deref().and_then(package_dir) else {
-            continue;
-        };
-        let own = exercise_dirs.iter().position(|d| *d == dir);
-        let checker = check_dirs.iter().position(|d| *d == dir);
+        let Ok(message) = serde_json::from_slice::<Message>(line) else { continue };
+        if message.reason == "build-finished" {
+            finished = true;
+        }
+        let Some(dir) = message.package_id.as_deref().and_then(package_dir) else { continue };
+        let is_bin = message.target.as_ref().is_some_and(|t| t.kind.iter().any(|k| k == "bin"));
+        if let Some(i) = check_dirs.iter().position(|d| *d == dir) {
+            found[i].checks_message(message, tree);
+        } else if let Some(i) = exercise_dirs.iter().position(|d| *d == dir) {
+            found[i].exercise_message(message, is_bin, tree);
+        }
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !finished {
+        return Ok(Cargo::NotLoaded(stderr));
+    }
+    Ok(Cargo::Built(
+        selected
+            .iter()
+            .zip(found)
+            .map(|((exercise, _), found)| (exercise.clone(), found.into_result(&stderr)))
+            .collect(),
+    ))
+}
+
+/// What cargo's messages said about one exercise.
+#[derive(Default)]
+struct Found {
+    checks: Option<PathBuf>,
+    bins: Vec<PathBuf>,
+    lib_error: Option<Broken>,
+    bin_error: Option<Broken>,
+    checks_error: Option<Broken>,
+}
+
+impl Found {
+    fn checks_message(&mut self, message: Message, tree: &Path) {
         match message.reason.as_str() {
-            "compiler-artifact" => {
-                let is_bin = message.target.is_some_and(|t| t.kind.iter().any(|k| k == "bin"));
-                if let (true, Some(executable)) = (is_bin, message.executable) {
-                    if let Some(i) = checker {
-                        checks[i] = Some(executable);
-                    } else if let Some(i) = own {
-                        bins[i].push(executable);
-                    }
-                }
-            }
+            "compiler-artifact" => self.checks = message.executable,
             "compiler-message" => {
-                let Some(diagnostic) = message.message.filter(|d| d.level == "error") else {
-                    continue;
-                };
-                if let Some(i) = own.filter(|&i| errors[i].is_none()) {
-                    errors[i] = Some(compile_error(&diagnostic, tree, "your crate does not compile"));
-                } else if let Some(i) = checker.filter(|&i| errors[i].is_none()) {
+                if let Some(diagnostic) = message.message.filter(|d| d.level == "error")
+                    && self.checks_error.is_none()
+                {
                     let mut broken = compile_error(&diagnostic, tree, "the checks do not compile against your crate");
                     broken.detail.push_str(
-                        "\nThe checks call the functions and types the stub declares. Keep their names \
-                         and signatures as given in the stub (you may add private helpers freely).",
+                        "\nThe checks call the functions and types the stub declares. Keep their names and \
+                         signatures as given in the stub (you may add private helpers freely).",
                     );
-                    errors[i] = Some(broken);
+                    self.checks_error = Some(broken);
                 }
             }
             _ => {}
         }
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    Ok(present
-        .iter()
-        .enumerate()
-        .map(|(i, (exercise, _))| {
-            let result = match (checks[i].take(), errors[i].take()) {
-                (Some(checks), None) => Ok(Runner { checks, bins: std::mem::take(&mut bins[i]) }),
-                (_, Some(broken)) => Err(broken),
-                (None, None) => Err(Broken {
-                    summary: "the build failed before compiling this exercise".into(),
-                    detail: last_lines(&stderr, SHOWN_ERROR_LINES),
-                }),
-            };
-            (exercise.clone(), result)
-        })
-        .collect())
+
+    fn exercise_message(&mut self, message: Message, is_bin: bool, tree: &Path) {
+        match message.reason.as_str() {
+            "compiler-artifact" if is_bin => self.bins.extend(message.executable),
+            "compiler-message" => {
+                let Some(diagnostic) = message.message.filter(|d| d.level == "error") else { return };
+                let slot = if is_bin { &mut self.bin_error } else { &mut self.lib_error };
+                if slot.is_none() {
+                    let what = if is_bin { "your program does not compile" } else { "your crate does not compile" };
+                    *slot = Some(compile_error(&diagnostic, tree, what));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The library must build for any check to run; a program that does not build fails only the
+    /// checks that run it.
+    fn into_result(self, stderr: &str) -> Result<Runner, Broken> {
+        if let Some(broken) = self.lib_error.or(self.checks_error) {
+            return Err(broken);
+        }
+        match self.checks {
+            Some(checks) => Ok(Runner { checks, bins: self.bins, bin_error: self.bin_error.map(|b| b.summary) }),
+            None => Err(Broken {
+                summary: "the build failed before compiling this exercise".into(),
+                detail: last_lines(stderr, SHOWN_ERROR_LINES),
+            }),
+        }
+    }
 }
 
 fn compile_error(diagnostic: &Diagnostic, tree: &Path, what: &str) -> Broken {
@@ -406,8 +466,13 @@ fn first_lines(text: &str, count: usize) -> String {
     shown
 }
 
+/// The last lines of cargo's standard error, without its progress messages.
 fn last_lines(text: &str, count: usize) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim_start().starts_with("Blocking waiting for file lock"))
+        .collect();
     lines[lines.len().saturating_sub(count)..].join("\n")
 }
 

@@ -10,7 +10,6 @@ use bind::BindError;
 use grader::check::Setup;
 use grader::ctx::short_debug;
 use grader::predicates::prelude::*;
-use grader::program::Ran;
 use grader::{Check, Ctx, Fail, Outcome, Step};
 
 const CHECKS: &[Check] = &[
@@ -242,7 +241,7 @@ fn program_ok(ctx: &mut Ctx) -> Outcome {
     Err(Fail::new(did)
         .expected("exit code 0 and the line `Socket created and bound to 127.0.0.1:PORT` with the real port (not 0)")
         .got(ran.describe())
-        .hint(program_hint(&ran, "print listener.local_addr(), not the address you were given")))
+        .hint(ran.hint("print listener.local_addr(), not the address you were given")))
 }
 
 fn program_errors(ctx: &mut Ctx) -> Outcome {
@@ -258,17 +257,7 @@ fn program_errors(ctx: &mut Ctx) -> Outcome {
         return Err(Fail::new(format!("ran the program with {arg}"))
             .expected(format!("a non-zero exit code and one line on stderr that names {names}"))
             .got(ran.describe())
-            .hint(program_hint(&ran, "print `error: {error}` with eprintln! and return ExitCode::FAILURE")));
+            .hint(ran.hint("print `error: {error}` with eprintln! and return ExitCode::FAILURE")));
     }
     Ok(())
-}
-
-fn program_hint(ran: &Ran, otherwise: &str) -> String {
-    if ran.stderr.contains("not yet implemented") {
-        "src/main.rs is still a stub: replace its todo!()".to_owned()
-    } else if ran.panicked() {
-        "the program panicked: handle the Err with match instead of unwrap/expect".to_owned()
-    } else {
-        otherwise.to_owned()
-    }
 }

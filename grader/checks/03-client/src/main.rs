@@ -239,7 +239,8 @@ fn program_talks(ctx: &mut Ctx) -> Outcome {
     }
     Err(Fail::new(format!("ran the program with {addr} and {HELLO:?}, and replied {REPLY:?}"))
         .expected(format!("exit code 0 and the reply on stdout: {REPLY:?}"))
-        .got(ran.describe()))
+        .got(ran.describe())
+        .hint(ran.hint("print the reply line with println!")))
 }
 
 fn program_errors(ctx: &mut Ctx) -> Outcome {
@@ -253,5 +254,5 @@ fn program_errors(ctx: &mut Ctx) -> Outcome {
     Err(Fail::new(format!("ran the program with {addr}, where nothing listens"))
         .expected("a non-zero exit code and one line on stderr")
         .got(ran.describe())
-        .hint("print the error with eprintln! and return ExitCode::FAILURE; never unwrap"))
+        .hint(ran.hint("print the error with eprintln! and return ExitCode::FAILURE")))
 }
