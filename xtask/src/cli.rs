@@ -19,6 +19,8 @@ Commands:
   grade [EXERCISE...]   grade your exercises (all of them, or the ones named)
   verify                prove every check fails on the stubs and passes on the solutions,
                         and that each stub and its solution export the same public API
+  bench [--runs N] [--cold]
+                        measure the grading loop on this machine and print a table
   help                  show this help
 
 Options of grade:
@@ -73,11 +75,12 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     match command.as_str() {
         "grade" => commands::grade::run(parser),
         "verify" => commands::verify::run(parser),
+        "bench" => commands::bench::run(parser),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(error(format!("unknown command {other:?}; the commands are: grade, verify, help"))),
+        other => Err(error(format!("unknown command {other:?}; the commands are: grade, verify, bench, help"))),
     }
 }
 

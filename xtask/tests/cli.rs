@@ -211,6 +211,24 @@ fn a_broken_manifest_is_reported_for_its_exercise_only() {
 }
 
 #[test]
+fn an_edit_right_after_a_grade_is_graded_not_the_last_build() {
+    let tree = scratch_tree("tree-edited-between-grades", "solutions");
+    let grade = || stdout_of(xtask().args(["grade", "-q", "01", "--tree"]).arg(&tree));
+    assert_eq!(grade().0, 0);
+    assert_eq!(grade().0, 0, "a second grade with nothing changed passes too");
+    let lib = tree.join("01-bind/src/lib.rs");
+    let source = fs::read_to_string(&lib).unwrap();
+    // Same length, so that only the modification time tells the files apart.
+    let broken = source.replacen("io::ErrorKind::AddrInUse =>", "io::ErrorKind::WriteZero =>", 1);
+    assert_ne!(broken, source);
+    fs::write(&lib, broken).unwrap();
+    let (code, out) = grade();
+    assert_eq!(code, 1, "the edit was not graded: {out}");
+    fs::write(&lib, source).unwrap();
+    assert_eq!(grade().0, 0, "the edit back was not graded");
+}
+
+#[test]
 fn the_tree_being_graded_is_not_modified() {
     let tree = scratch_tree("tree-left-untouched", "solutions");
     let before = listing(&tree);

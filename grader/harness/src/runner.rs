@@ -1,17 +1,18 @@
 //! The `main` of every check runner (`grader/checks/NN-name`), as the grading process calls it:
 //!
 //! - `RUNNER --list` prints the exercise's checks as JSON;
-//! - `RUNNER --run ID --events FILE [--bin PATH]... [--bin-error WHY]` runs one check and writes its conversation and
-//!   verdict to FILE, then exits; one process per check, so nothing student code does in one check
-//!   can affect another or the grading process;
-//! - `RUNNER --in-process [ID]...` runs checks one after another in this very process, without
-//!   isolation: the floor that `cargo xtask bench` compares the isolated run with.
+//! - `RUNNER --run ID --events FILE [--bin PATH]... [--bin-error WHY]` runs one check and writes
+//!   its conversation and verdict to FILE, then exits; one process per check, so nothing student
+//!   code does in one check can affect another or the grading process;
+//! - `RUNNER --in-process [--jobs N] [--bin PATH]... [ID]...` runs checks in this very process, on
+//!   N threads, without isolation: the floor that `cargo xtask bench` compares the isolated run with.
 
 use std::ffi::OsString;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::check::{Check, CheckInfo, Fail};
@@ -23,7 +24,7 @@ use crate::transcript::Transcript;
 enum Request {
     List,
     Run { id: String, events: PathBuf, bins: Bins },
-    InProcess { ids: Vec<String>, bins: Bins },
+    InProcess { ids: Vec<String>, bins: Bins, jobs: usize },
 }
 
 /// Runs the request on the command line against `checks`. Never returns for `--run`: the process
@@ -33,7 +34,7 @@ pub fn main(checks: &[Check]) -> ExitCode {
         Ok(request) => request,
         Err(problem) => {
             eprintln!("check runner: {problem}");
-            eprintln!("usage: --list | --run ID --events FILE [--bin PATH]... | --in-process [ID]...");
+            eprintln!("usage: --list | --run ID --events FILE [--bin PATH]... | --in-process [--jobs N] [ID]...");
             eprintln!("(this program is started by `cargo xtask grade`; run that instead)");
             return ExitCode::from(2);
         }
@@ -56,7 +57,7 @@ pub fn main(checks: &[Check]) -> ExitCode {
             };
             run_isolated(check, &events, bins)
         }
-        Request::InProcess { ids, bins } => run_in_process(checks, &ids, &bins),
+        Request::InProcess { ids, bins, jobs } => run_in_process(checks, &ids, &bins, jobs),
     }
 }
 
@@ -67,6 +68,7 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     let mut events = None;
     let mut bins = Bins::default();
     let mut ids = Vec::new();
+    let mut jobs = 1;
     match mode.to_str() {
         Some("--list") => return Ok(Request::List),
         Some("--run") => id = Some(args.next().ok_or("--run needs a check id")?),
@@ -76,6 +78,10 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--events") => events = Some(PathBuf::from(args.next().ok_or("--events needs a file")?)),
+            Some("--jobs") => {
+                let value = args.next().ok_or("--jobs needs a number")?;
+                jobs = value.to_str().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--jobs needs a number")?;
+            }
             Some("--bin") => bins.paths.push(PathBuf::from(args.next().ok_or("--bin needs a path")?)),
             Some("--bin-error") => {
                 bins.error = Some(args.next().ok_or("--bin-error needs a reason")?.to_string_lossy().into_owned())
@@ -89,7 +95,7 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
             events: events.ok_or("--run needs --events FILE")?,
             bins,
         }),
-        None => Ok(Request::InProcess { ids, bins }),
+        None => Ok(Request::InProcess { ids, bins, jobs }),
     }
 }
 
@@ -135,17 +141,30 @@ fn run_check(check: &Check, transcript: &Transcript, bins: Bins) -> Result<(), F
     }
 }
 
-fn run_in_process(checks: &[Check], ids: &[String], bins: &Bins) -> ExitCode {
-    let mut failed = 0;
-    for check in checks.iter().filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id)) {
-        let started = Instant::now();
-        let transcript = Transcript::new(EventLog::in_memory());
-        let passed = run_check(check, &transcript, bins.clone()).is_ok();
-        failed += usize::from(!passed);
-        let micros = started.elapsed().as_micros();
-        println!("{}\t{}\t{micros}", check.id, if passed { "pass" } else { "fail" });
-    }
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+/// Runs the selected checks in this process on `jobs` threads, printing `id<TAB>pass|fail<TAB>µs`
+/// per check: the same work as an isolated grade, without a process per check.
+fn run_in_process(checks: &[Check], ids: &[String], bins: &Bins, jobs: usize) -> ExitCode {
+    let selected: Vec<&Check> = checks.iter().filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id)).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(selected.len()).max(1) {
+            scope.spawn(|| {
+                while let Some(check) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let started = Instant::now();
+                    let transcript = Transcript::new(EventLog::in_memory());
+                    let outcome = run_check(check, &transcript, bins.clone());
+                    failed.fetch_add(usize::from(outcome.is_err()), Ordering::Relaxed);
+                    let micros = started.elapsed().as_micros();
+                    match outcome {
+                        Ok(()) => println!("{}\tpass\t{micros}", check.id),
+                        Err(fail) => println!("{}\tfail\t{micros}\t{fail}", check.id),
+                    }
+                }
+            });
+        }
+    });
+    if failed.into_inner() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// Asks the kernel to kill this process when the grading process dies (Ctrl-C, say), so that a

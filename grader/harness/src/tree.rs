@@ -71,7 +71,7 @@ pub fn crate_key(exercise: &str) -> &str {
 }
 
 /// A built exercise: the check runner and the exercise's own programs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Runner {
     /// The check runner binary.
     pub checks: PathBuf,
@@ -111,11 +111,91 @@ impl fmt::Display for BuildError {
 
 /// Builds the runners of `exercises` against `tree`. Each exercise gets its runner or the reason
 /// it has none.
+///
+/// When no file that goes into the build has changed since the last build of the same exercises
+/// (same paths, sizes and modification times), cargo is not run again and the last results are
+/// used: cargo would only confirm them, at a cost a student pays on every grade. The fingerprint is
+/// taken before building, so a file saved during a build makes the next grade build again.
 pub fn build(kit: &Kit, tree: &Path, exercises: &[String]) -> Result<Vec<Built>, BuildError> {
     let tree =
         fs::canonicalize(tree).map_err(|e| BuildError(format!("cannot read the tree {}: {e}", tree.display())))?;
+    let generated = kit.work_dir().join("trees").join(slug(&tree));
+    let record = generated.join(format!("built-{:016x}.json", fnv1a(exercises.join(",").as_bytes())));
+    let fingerprint = fingerprint(kit, &tree, exercises);
+    if let Some(built) = fingerprint.as_ref().and_then(|f| reuse(&record, f)) {
+        return Ok(built);
+    }
+    let built = build_with_cargo(kit, &tree, &generated, exercises)?;
+    if let Some(fingerprint) = fingerprint {
+        remember(&record, &fingerprint, &built);
+    }
+    Ok(built)
+}
+
+/// What a build's inputs looked like: every file of the graded exercises, of their check crates,
+/// of the harness and the kit's manifests, with its size and modification time.
+fn fingerprint(kit: &Kit, tree: &Path, exercises: &[String]) -> Option<String> {
+    let mut roots: Vec<PathBuf> =
+        vec![kit.root.join("Cargo.toml"), kit.root.join("Cargo.lock"), kit.root.join("grader").join("harness")];
+    for exercise in exercises {
+        roots.push(tree.join(exercise));
+        roots.push(kit.checks_dir().join(exercise));
+    }
+    let mut hash = fnv1a(b"sockets-course build inputs v1");
+    for root in roots {
+        hash = fingerprint_path(&root, hash).ok()?;
+    }
+    Some(format!("{hash:016x}"))
+}
+
+fn fingerprint_path(path: &Path, hash: u64) -> io::Result<u64> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        // A missing file is part of the state too (an exercise not written yet).
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Ok(fnv1a_more(hash, path.as_os_str().as_encoded_bytes()));
+        }
+        Err(error) => return Err(error),
+    };
+    let mut hash = fnv1a_more(hash, path.as_os_str().as_encoded_bytes());
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = fs::read_dir(path)?
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name() != "target" && !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            hash = fingerprint_path(&entry, hash)?;
+        }
+        return Ok(hash);
+    }
+    let modified = meta.modified()?.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    hash = fnv1a_more(hash, &meta.len().to_le_bytes());
+    Ok(fnv1a_more(hash, &modified.as_nanos().to_le_bytes()))
+}
+
+/// The results of the last build, if its fingerprint is `fingerprint` and its programs still exist.
+fn reuse(record: &Path, fingerprint: &str) -> Option<Vec<Built>> {
+    let text = fs::read(record).ok()?;
+    let (recorded, built): (String, Vec<Built>) = serde_json::from_slice(&text).ok()?;
+    let present = built.iter().all(|(_, runner)| match runner {
+        Ok(runner) => runner.checks.is_file() && runner.bins.iter().all(|b| b.is_file()),
+        Err(_) => true,
+    });
+    (recorded == fingerprint && present).then_some(built)
+}
+
+fn remember(record: &Path, fingerprint: &str, built: &[Built]) {
+    if let Ok(json) = serde_json::to_vec(&(fingerprint, built)) {
+        let _ = write_if_changed(record, &String::from_utf8_lossy(&json));
+    }
+}
+
+fn build_with_cargo(kit: &Kit, tree: &Path, generated: &Path, exercises: &[String]) -> Result<Vec<Built>, BuildError> {
+    let tree = tree.to_path_buf();
+    let generated = generated.to_path_buf();
     let work = kit.work_dir();
-    let generated = work.join("trees").join(slug(&tree));
     // Every exercise of the tree goes into its workspace, selected or not, so that the generated
     // files depend on the tree alone: grades of one tree running at once write the same files.
     let all = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
@@ -170,7 +250,12 @@ fn slug(tree: &Path) -> String {
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    fnv1a_more(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// Continues an FNV-1a hash with more bytes.
+fn fnv1a_more(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Reads `[package] name` from an exercise crate's manifest.

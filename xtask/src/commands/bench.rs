@@ -1,0 +1,313 @@
+//! `cargo xtask bench`: measures the grading loop on this machine and prints a table (median,
+//! min and max of several runs). Speed is tracked with these figures, never asserted in tests.
+//!
+//! - warm full grade: `cargo xtask grade --solutions` with nothing changed, as a student runs it;
+//! - re-grade after a one-line edit to one exercise (in a scratch copy: the tree is never left
+//!   modified);
+//! - the floor: the same checks run inside one process per exercise, without isolation, on the
+//!   same number of threads; and the ratio of the warm grade to it;
+//! - the cost of isolation per check: starting a check process and collecting its verdict;
+//! - with `--cold`, a grade from an empty target directory (dependencies already downloaded).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use std::sync::Mutex;
+
+use grader::grade::{self, Options, Progress};
+use grader::supervise::{self, Limits};
+use grader::tree::{self, Kit, Runner};
+
+use crate::cli::{self, Error};
+
+/// The exercise whose source the edit benchmark changes.
+const EDITED: &str = "02-accept-loop";
+
+pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
+    use lexopt::prelude::*;
+    let kit = cli::kit();
+    let mut runs = 5;
+    let mut cold = false;
+    let mut jobs = Options::default().jobs;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("runs") => {
+                runs =
+                    parser.value()?.to_str().and_then(|v| v.parse().ok()).filter(|&n: &usize| n > 0).ok_or_else(
+                        || cli::error("--runs takes how many times to repeat each measurement, at least 1"),
+                    )?
+            }
+            Long("cold") => cold = true,
+            Short('j') | Long("jobs") => jobs = cli::jobs(parser.value()?)?,
+            Long("help") | Short('h') => {
+                print!("{}", cli::HELP);
+                return Ok(ExitCode::SUCCESS);
+            }
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("sockets-course bench: {runs} runs per figure, {cores} cores, {jobs} checks at once\n");
+
+    let solutions = kit.root.join("solutions");
+    let exercises = kit.exercises().map_err(|e| cli::error(format!("cannot list the exercises: {e}")))?;
+    let jobs_arg = jobs.to_string();
+    let grade_solutions = ["grade", "--solutions", "-q", "-j", &jobs_arg];
+    // Everything built once first: the figures below are warm.
+    xtask(&kit.root, &grade_solutions)?;
+
+    let mut table = Table::default();
+    let warm = table
+        .measure("warm full grade of solutions/ (cargo xtask grade)", runs, || xtask(&kit.root, &grade_solutions))?;
+
+    let edited = scratch_copy(&kit, &solutions)?;
+    let source = edited.join(EDITED).join("src").join("lib.rs");
+    let original =
+        fs::read_to_string(&source).map_err(|e| cli::error(format!("cannot read {}: {e}", source.display())))?;
+    let edited_arg = edited.to_string_lossy().into_owned();
+    xtask(&kit.root, &["grade", "-q", "-j", &jobs_arg, "--tree", &edited_arg])?;
+    let mut edit_number = 0;
+    table.measure(&format!("re-grade after a one-line edit to {EDITED}"), runs, || {
+        edit_number += 1;
+        let changed = format!("{original}// bench edit {edit_number}\n");
+        fs::write(&source, changed).map_err(|e| cli::error(format!("cannot edit {}: {e}", source.display())))?;
+        xtask(&kit.root, &["grade", "-q", "-j", &jobs_arg, "--tree", &edited_arg])
+    })?;
+    let _ = fs::remove_dir_all(&edited);
+
+    let runners: Vec<Runner> = tree::build(&kit, &solutions, &exercises)
+        .map_err(|e| cli::error(e.to_string()))?
+        .into_iter()
+        .map(|(name, runner)| runner.map_err(|broken| cli::error(format!("{name} does not build: {broken}"))))
+        .collect::<Result<_, _>>()?;
+    let options = Options { jobs };
+    let isolated = table.measure_each("checks of that grade, each in a process of its own", runs, || {
+        // Only the checks: from the first check started to the report, building excluded.
+        let started: Mutex<Option<Instant>> = Mutex::new(None);
+        let progress = |p: Progress| {
+            if matches!(p, Progress::Checking { done: 0, .. }) {
+                started.lock().expect("not poisoned").get_or_insert_with(Instant::now);
+            }
+        };
+        let report =
+            grade::grade(&kit, &solutions, &exercises, &options, &progress).map_err(|e| cli::error(e.to_string()))?;
+        if !report.all_passed() {
+            return Err(cli::error("a solution failed a check: the figures would mean nothing"));
+        }
+        let started = started.into_inner().expect("not poisoned").unwrap_or_else(Instant::now);
+        Ok(started.elapsed())
+    })?;
+    let floor = table.measure("the same checks in one process per exercise (the floor)", runs, || {
+        for runner in &runners {
+            in_process(runner, jobs)?;
+        }
+        Ok(())
+    })?;
+    let ratio = |f: Figures| f.median.as_secs_f64() / floor.median.as_secs_f64();
+    table.ratio("ratio of the isolated checks to the floor", ratio(isolated));
+    table.ratio("ratio of the whole warm grade to the floor", ratio(warm));
+
+    let probe = &runners[0];
+    table.measure_ms("isolation per check: start a check process and collect it", runs.max(20), || {
+        let mut command = Command::new(&probe.checks);
+        command.arg("--list");
+        supervise::run(&mut command, Limits { time: Duration::from_secs(10), output: 1 << 20 })
+            .map(drop)
+            .map_err(|e| cli::error(format!("cannot run {}: {e}", probe.checks.display())))
+    })?;
+
+    if cold {
+        let copy = tempfile::Builder::new()
+            .prefix("sockets-course-cold-")
+            .tempdir()
+            .map_err(|e| cli::error(format!("cannot create a scratch directory: {e}")))?;
+        copy_sources(&kit.root, copy.path())?;
+        table.measure("cold grade from an empty target directory", 1, || xtask(copy.path(), &grade_solutions))?;
+    }
+    print!("{}", table.render());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `cargo xtask ARGS` in `root` (as a student would), quietly; fails unless every check passes,
+/// since figures of a failing grade would mean nothing.
+fn xtask(root: &Path, args: &[&str]) -> Result<(), Error> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "--package", "xtask", "--"])
+        .args(args)
+        .current_dir(root)
+        .env_remove("CARGO_TARGET_DIR")
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| cli::error(format!("cannot run cargo: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(cli::error(format!(
+            "`cargo xtask {}` did not pass ({status}): the figures would mean nothing",
+            args.join(" ")
+        )))
+    }
+}
+
+/// Runs every check of one exercise inside its runner's process, without isolation.
+fn in_process(runner: &Runner, jobs: usize) -> Result<(), Error> {
+    let mut command = Command::new(&runner.checks);
+    command.arg("--in-process").arg("--jobs").arg(jobs.to_string());
+    for bin in &runner.bins {
+        command.arg("--bin").arg(bin);
+    }
+    let output = command.output().map_err(|e| cli::error(format!("cannot run {}: {e}", runner.checks.display())))?;
+    if !output.status.success() {
+        return Err(cli::error(format!(
+            "{} --in-process failed: {}",
+            runner.checks.display(),
+            String::from_utf8_lossy(&output.stdout).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// A copy of `tree` under the kit's work directory, for the edit benchmark.
+fn scratch_copy(kit: &Kit, tree: &Path) -> Result<PathBuf, Error> {
+    let copy = kit.work_dir().join("bench").join("solutions-edited");
+    let _ = fs::remove_dir_all(&copy);
+    copy_dir(tree, &copy, &|_| true).map_err(|e| cli::error(format!("cannot copy {}: {e}", tree.display())))?;
+    Ok(copy)
+}
+
+/// Copies the kit's sources (everything but build output and version control) for a cold build.
+fn copy_sources(root: &Path, to: &Path) -> Result<(), Error> {
+    copy_dir(root, to, &|name| name != "target" && name != ".git")
+        .map_err(|e| cli::error(format!("cannot copy the kit to {}: {e}", to.display())))
+}
+
+fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&str) -> bool) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if !keep(&name.to_string_lossy()) {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &to.join(&name), keep)?;
+        } else {
+            fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Median, min and max of a series of runs.
+#[derive(Clone, Copy)]
+struct Figures {
+    median: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+enum Row {
+    Time(String, Figures, bool),
+    Ratio(String, f64),
+}
+
+/// The figures, in the order measured.
+#[derive(Default)]
+struct Table {
+    rows: Vec<Row>,
+}
+
+impl Table {
+    fn measure(
+        &mut self,
+        label: &str,
+        runs: usize,
+        mut work: impl FnMut() -> Result<(), Error>,
+    ) -> Result<Figures, Error> {
+        let figures = time(runs, &mut work)?;
+        self.rows.push(Row::Time(label.to_owned(), figures, false));
+        Ok(figures)
+    }
+
+    /// Like [`Table::measure`], for work that times itself (a part of what it does).
+    fn measure_each(
+        &mut self,
+        label: &str,
+        runs: usize,
+        mut work: impl FnMut() -> Result<Duration, Error>,
+    ) -> Result<Figures, Error> {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            times.push(work()?);
+        }
+        let figures = figures(times);
+        self.rows.push(Row::Time(label.to_owned(), figures, false));
+        Ok(figures)
+    }
+
+    fn measure_ms(
+        &mut self,
+        label: &str,
+        runs: usize,
+        mut work: impl FnMut() -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let figures = time(runs, &mut work)?;
+        self.rows.push(Row::Time(label.to_owned(), figures, true));
+        Ok(())
+    }
+
+    fn ratio(&mut self, label: &str, ratio: f64) {
+        self.rows.push(Row::Ratio(label.to_owned(), ratio));
+    }
+
+    fn render(&self) -> String {
+        let width = self
+            .rows
+            .iter()
+            .map(|r| match r {
+                Row::Time(l, ..) | Row::Ratio(l, _) => l.len(),
+            })
+            .max()
+            .unwrap_or(0);
+        let mut out = format!("{:<width$}  {:>10}  {:>10}  {:>10}\n", "figure", "median", "min", "max");
+        for row in &self.rows {
+            match row {
+                Row::Time(label, f, in_ms) => {
+                    let show = |d: Duration| {
+                        if *in_ms {
+                            format!("{:.2} ms", d.as_secs_f64() * 1e3)
+                        } else {
+                            format!("{:.3} s", d.as_secs_f64())
+                        }
+                    };
+                    out.push_str(&format!(
+                        "{label:<width$}  {:>10}  {:>10}  {:>10}\n",
+                        show(f.median),
+                        show(f.min),
+                        show(f.max)
+                    ));
+                }
+                Row::Ratio(label, ratio) => out.push_str(&format!("{label:<width$}  {:>10}\n", format!("{ratio:.2}×"))),
+            }
+        }
+        out
+    }
+}
+
+fn time(runs: usize, work: &mut impl FnMut() -> Result<(), Error>) -> Result<Figures, Error> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        work()?;
+        times.push(started.elapsed());
+    }
+    Ok(figures(times))
+}
+
+fn figures(mut times: Vec<Duration>) -> Figures {
+    times.sort();
+    Figures { median: times[times.len() / 2], min: times[0], max: times[times.len() - 1] }
+}
