@@ -141,6 +141,15 @@ impl Ctx {
         Ok((listener, addr))
     }
 
+    /// Binds an ephemeral loopback port and keeps it, so that student code binding the same address
+    /// must fail with "address in use". The port is free again when the listener is dropped.
+    pub fn hold_port(&self) -> Result<(TcpListener, SocketAddr), Fail> {
+        let held = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a port for the grader")?;
+        let addr = held.local_addr().setup("reading the grader's port")?;
+        self.grader(format!("binds {addr} itself and keeps it open"));
+        Ok((held, addr))
+    }
+
     /// A listening socket of the grader's on an ephemeral loopback port.
     pub fn listen(&self) -> Result<Server, Fail> {
         Server::bind(self.transcript.clone())

@@ -45,6 +45,22 @@ impl Ran {
         self.status.code() == Some(101) || self.stderr.contains("panicked at")
     }
 
+    /// Passes when the program reported a failure the way a command-line tool should: a non-zero
+    /// exit code (not a panic, not a hang) and exactly one line on stderr that contains `naming`
+    /// (the address the user typed, say). `did` says what the run was for; `hint` is for a
+    /// program that neither panicked nor is a stub.
+    pub fn expect_one_line_error(&self, did: &str, naming: &str, hint: &str) -> Result<(), Fail> {
+        let one_line = self.stderr.lines().count() == 1 && self.stderr.contains(naming);
+        if !self.status.success() && !self.panicked() && !self.timed_out && one_line {
+            return Ok(());
+        }
+        let naming = if naming.is_empty() { String::new() } else { format!(" that names {naming}") };
+        Err(Fail::new(did)
+            .expected(format!("a non-zero exit code and one line on stderr{naming}"))
+            .got(self.describe())
+            .hint(self.hint(hint)))
+    }
+
     /// The hint for a failed run: a stub or a panic explain themselves; otherwise `otherwise`.
     pub fn hint(&self, otherwise: &str) -> String {
         if self.stderr.contains("not yet implemented") {

@@ -2,7 +2,7 @@
 //! loop that survives clients that fail.
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -288,16 +288,12 @@ fn program_serves(ctx: &mut Ctx) -> Outcome {
 }
 
 fn program_errors(ctx: &mut Ctx) -> Outcome {
-    let held = TcpListener::bind("127.0.0.1:0").setup("binding a port for the grader")?;
-    let addr = held.local_addr().setup("reading the grader's port")?.to_string();
-    ctx.grader(format!("binds {addr} itself and keeps it open"));
+    let (_held, addr) = ctx.hold_port()?;
+    let addr = addr.to_string();
     let ran = ctx.run_program(&[&addr], WAIT)?;
-    let lines = ran.stderr.lines().count();
-    if !ran.status.success() && !ran.timed_out && !ran.panicked() && lines == 1 && ran.stderr.contains(&addr) {
-        return Ok(());
-    }
-    Err(Fail::new(format!("ran the program with {addr}, an address the grader holds"))
-        .expected(format!("a non-zero exit code and one line on stderr that names {addr}"))
-        .got(ran.describe())
-        .hint(ran.hint("a failed bind ends the program: one line on stderr, ExitCode::FAILURE")))
+    ran.expect_one_line_error(
+        &format!("ran the program with {addr}, an address the grader holds"),
+        &addr,
+        "a failed bind ends the program: one line on stderr, ExitCode::FAILURE",
+    )
 }

@@ -248,11 +248,9 @@ fn program_errors(ctx: &mut Ctx) -> Outcome {
     let addr: SocketAddr = closed.addr();
     ctx.grader(format!("reserves {addr}, where nothing listens"));
     let ran = ctx.run_program(&[&addr.to_string()], WAIT)?;
-    if !ran.status.success() && !ran.timed_out && !ran.panicked() && ran.stderr.lines().count() == 1 {
-        return Ok(());
-    }
-    Err(Fail::new(format!("ran the program with {addr}, where nothing listens"))
-        .expected("a non-zero exit code and one line on stderr")
-        .got(ran.describe())
-        .hint(ran.hint("print the error with eprintln! and return ExitCode::FAILURE")))
+    ran.expect_one_line_error(
+        &format!("ran the program with {addr}, where nothing listens"),
+        "",
+        "print the error with eprintln! and return ExitCode::FAILURE",
+    )
 }
