@@ -1,4 +1,8 @@
 //! One module per `cargo xtask` command.
 
 pub mod grade;
+pub mod hint;
+pub mod list;
+pub mod reset;
 pub mod verify;
+pub mod watch;
