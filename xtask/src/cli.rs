@@ -33,6 +33,9 @@ Options of grade:
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
 
+Options of watch and list:
+  -j, --jobs N          run N checks at once, as for grade
+
 Options of reset:
   -y, --yes             do not ask for confirmation (needed when input is not a terminal)
 
