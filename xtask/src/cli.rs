@@ -17,6 +17,11 @@ Usage: cargo xtask <COMMAND> [OPTIONS]
 
 Commands:
   grade [EXERCISE...]   grade your exercises (all of them, or the ones named)
+  watch [EXERCISE]      re-grade the exercise you work on at every save, and move on to the
+                        next one when it passes (default: the first one not done); q quits
+  list                  every exercise with its state and score, and your progress
+  hint EXERCISE [N]     the next hint for an exercise, or hint number N
+  reset EXERCISE        put an exercise back to its stub; your version is kept as a backup
   verify                prove every check fails on the stubs and passes on the solutions,
                         and that each stub and its solution export the same public API
   bench [--runs N] [--cold]
@@ -30,9 +35,19 @@ Options of grade:
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
 
+Options of watch and list:
+  -j, --jobs N          run N checks at once, as for grade
+
+Options of reset:
+  -y, --yes             do not ask for confirmation (needed when input is not a terminal)
+
 An EXERCISE is named by its folder (01-bind), its number (01 or 1) or its name (bind).
 
-Exit codes: 0 every check passed, 1 some check failed, 2 the command could not run.
+Output is colored on a terminal (not with NO_COLOR set, nor when piped), and long lines are
+wrapped to the terminal's width; piped output is never wrapped.
+
+Exit codes: 0 every check passed (or the command did its job), 1 some check failed (or you
+declined), 2 the command could not run.
 ";
 
 /// A mistake in the arguments, or a condition that keeps a command from running.
@@ -56,9 +71,14 @@ pub fn error(message: impl Into<String>) -> Error {
     Error(message.into())
 }
 
-/// The kit this xtask was built from.
+/// The kit this xtask was built from, or the one `SOCKETS_COURSE_KIT` names: the kit's own tests
+/// point it at a scratch copy so that `reset` and `hint` can be tried without touching the real
+/// exercises.
 pub fn kit() -> Kit {
-    Kit::at(Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the kit"))
+    match std::env::var_os("SOCKETS_COURSE_KIT") {
+        Some(root) if !root.is_empty() => Kit::at(PathBuf::from(root)),
+        _ => Kit::at(Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the kit")),
+    }
 }
 
 pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
@@ -76,11 +96,18 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         "grade" => commands::grade::run(parser),
         "verify" => commands::verify::run(parser),
         "bench" => commands::bench::run(parser),
+        "list" => commands::list::run(parser),
+        "hint" => commands::hint::run(parser),
+        "reset" => commands::reset::run(parser),
+        "watch" => commands::watch::run(parser),
+        commands::watch::WORKER => commands::watch::worker(parser),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(error(format!("unknown command {other:?}; the commands are: grade, verify, bench, help"))),
+        other => Err(error(format!(
+            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, verify, bench, help"
+        ))),
     }
 }
 
@@ -109,6 +136,17 @@ pub fn select_exercises(kit: &Kit, named: &[OsString]) -> Result<Vec<String>, Er
     }
     selected.sort();
     Ok(selected)
+}
+
+/// Resolves the one exercise a command is about.
+pub fn select_one(kit: &Kit, named: Option<OsString>, command: &str) -> Result<String, Error> {
+    let Some(name) = named else {
+        let all = kit.exercises().unwrap_or_default().join(", ");
+        return Err(error(format!(
+            "{command} needs an exercise, e.g. `cargo xtask {command} 01`; the exercises are: {all}"
+        )));
+    };
+    Ok(select_exercises(kit, &[name])?.remove(0))
 }
 
 /// Checks that `dir` is a folder of exercise crates (at least one `NN-name/Cargo.toml`).

@@ -1,13 +1,20 @@
 //! `cargo xtask`: the command line of sockets-course. Students grade their exercises; instructors
 //! grade the solutions or any folder of exercise crates, and prove that every check can fail.
+//! Students also watch an exercise while they work on it, list their progress, ask for hints and
+//! reset an exercise to its stub.
 //!
 //! Each command lives in `commands/`, each output format in `render/`.
 
 mod api;
 mod cli;
 mod commands;
+mod files;
+mod guide;
+mod progress;
 mod render;
+mod stub;
 mod style;
+mod term;
 
 use std::process::ExitCode;
 

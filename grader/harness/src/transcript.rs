@@ -51,8 +51,9 @@ pub fn show_bytes(bytes: &[u8]) -> String {
 }
 
 /// Quotes bytes as a Rust-like string literal: printable text as is, `\n`, `\r`, `\t`, `\0`, `\\`
-/// and `\"` escaped, invalid UTF-8 and other control bytes as `\xNN`. Beyond `limit` bytes the text
-/// is cut and ends with `… (N more bytes)`.
+/// and `\"` escaped, invalid UTF-8 and other control bytes (escape, delete, C1 controls) as `\xNN`,
+/// so that what a peer sent can never move the cursor or recolor the terminal. Beyond `limit`
+/// bytes the text is cut and ends with `… (N more bytes)`.
 pub fn quote(bytes: &[u8], limit: usize) -> String {
     let shown = &bytes[..bytes.len().min(limit)];
     let mut out = String::with_capacity(shown.len() + 2);
@@ -80,9 +81,10 @@ pub fn quote(bytes: &[u8], limit: usize) -> String {
         }
     }
     out.push('"');
-    let left_out = bytes.len() - shown.len();
-    if left_out > 0 {
-        out.push_str(&format!("… ({left_out} more bytes)"));
+    match bytes.len() - shown.len() {
+        0 => {}
+        1 => out.push_str("… (1 more byte)"),
+        left_out => out.push_str(&format!("… ({left_out} more bytes)")),
     }
     out
 }
@@ -151,7 +153,32 @@ mod tests {
     #[test]
     fn cutting_inside_a_character_escapes_the_partial_bytes() {
         // "é" is two bytes; a limit of 2 keeps "a" and the first byte of "é".
-        assert_eq!(quote("aé".as_bytes(), 2), r#""a\xc3"… (1 more bytes)"#);
+        assert_eq!(quote("aé".as_bytes(), 2), r#""a\xc3"… (1 more byte)"#);
+    }
+
+    #[test]
+    fn terminal_escapes_delete_and_c1_controls_are_shown_as_hex() {
+        // ESC [2J would clear the student's screen if it were printed raw.
+        assert_eq!(quote(b"\x1b[2Jok\x7f", 64), r#""\x1b[2Jok\x7f""#);
+        // U+0085 (NEXT LINE) is a control character encoded in two bytes.
+        assert_eq!(quote("a\u{85}b".as_bytes(), 64), r#""a\xc2\x85b""#);
+    }
+
+    #[test]
+    fn a_payload_of_exactly_the_limit_is_not_cut() {
+        let payload = vec![b'y'; SHOWN_BYTES];
+        let shown = show_bytes(&payload);
+        assert_eq!(shown, format!("{SHOWN_BYTES} bytes \"{}\"", "y".repeat(SHOWN_BYTES)));
+        let one_more = show_bytes(&[payload.as_slice(), b"z"].concat());
+        assert!(one_more.ends_with("\"… (1 more byte)"), "{one_more}");
+    }
+
+    #[test]
+    fn the_cut_counts_bytes_not_characters_and_escapes_do_not_use_up_the_limit() {
+        // Four escaped newlines are four bytes of payload, though eight characters on screen.
+        assert_eq!(quote(b"\n\n\n\nabc", 4), r#""\n\n\n\n"… (3 more bytes)"#);
+        // "é" is two bytes: a cut after it leaves the count of the rest in bytes.
+        assert_eq!(quote("éé".as_bytes(), 2), r#""é"… (2 more bytes)"#);
     }
 
     #[test]

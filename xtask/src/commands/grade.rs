@@ -1,15 +1,16 @@
 //! `cargo xtask grade`: grades a tree of exercise crates and prints the report.
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use grader::grade::{self, Options, Progress};
 
 use crate::cli::{self, Error};
-use crate::render::human::{self, Detail};
+use crate::progress;
+use crate::render::human::{self, Detail, Layout};
 use crate::style::Style;
+use crate::term::{self, Spinner};
 
 pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     use lexopt::prelude::*;
@@ -45,20 +46,27 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let exercises = cli::select_exercises(&kit, &named)?;
     let shown_tree = tree.strip_prefix(&kit.root).unwrap_or(&tree).display().to_string();
 
-    let live = std::io::stderr().is_terminal();
-    let progress = move |p: Progress| {
-        if live {
-            match p {
-                Progress::Building => eprint!("\r\x1b[2KBuilding {shown_tree}…"),
-                Progress::Checking { done, total } => eprint!("\r\x1b[2KChecking {done}/{total}…"),
-            }
-        }
-    };
-    let report = grade::grade(&kit, &tree, &exercises, &options, &progress).map_err(|e| cli::error(e.to_string()))?;
-    if live {
-        eprint!("\r\x1b[2K");
+    // Students grade exercises/: remember the results, so that `list` and `watch` need not
+    // grade again what did not change.
+    let students = tree == kit.root.join("exercises");
+    let spinner = Spinner::start(&format!("Building {shown_tree}…"));
+    let progress = |p: Progress| spinner.set(progress_line(&shown_tree, &p));
+    let report = if students {
+        progress::grade_and_remember(&kit, &exercises, &options, &progress)
+    } else {
+        grade::grade(&kit, &tree, &exercises, &options, &progress)
     }
-    let style = Style::for_stdout();
-    print!("{}", human::render(&report, &style, detail));
+    .map_err(|e| cli::error(e.to_string()))?;
+    drop(spinner);
+    let layout = Layout { style: Style::for_stdout(), detail, width: term::stdout_width() };
+    print!("{}", human::render(&report, &layout));
     Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// What the spinner says during a grade.
+pub fn progress_line(tree: &str, progress: &Progress) -> String {
+    match progress {
+        Progress::Building => format!("Building {tree} and its checks…"),
+        Progress::Checking { done, total } => format!("Checking {done}/{total}…"),
+    }
 }

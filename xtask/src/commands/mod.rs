@@ -2,4 +2,8 @@
 
 pub mod bench;
 pub mod grade;
+pub mod hint;
+pub mod list;
+pub mod reset;
 pub mod verify;
+pub mod watch;

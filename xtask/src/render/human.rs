@@ -1,6 +1,11 @@
 //! The report as a student reads it: per exercise a line per check (✓ or ✗), and under each
 //! failure what the grader did, what it expected, what it got, a hint, the conversation and what
 //! the student's code printed.
+//!
+//! Everything student code can influence (what it printed, its panic messages) is shown with
+//! control characters escaped, so that it cannot clear or recolor the screen, and bounded, so that
+//! a flood of output does not bury the verdict. Long lines are wrapped to the terminal's width
+//! with their indentation kept; piped output is never wrapped, so that it stays stable.
 
 use std::fmt::Write;
 
@@ -8,30 +13,53 @@ use grader::report::{CheckReport, ExerciseReport, Output, Report, Status};
 
 use crate::style::Style;
 
+/// How many lines of a conversation are shown before the middle is left out.
+const SHOWN_TRANSCRIPT: usize = 40;
+/// How many lines of what student code printed are shown, per stream.
+const SHOWN_OUTPUT_LINES: usize = 20;
+/// How many characters of one printed line are shown.
+const SHOWN_LINE_CHARS: usize = 200;
+/// Below this many columns of room a line is not wrapped (it would be unreadable either way).
+const MIN_ROOM: usize = 20;
+
 /// How much to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detail {
     /// Only the totals.
     Totals,
+    /// Every check's line, and details of the first failure only (`watch`: one thing at a time).
+    FirstFailure,
     /// Every check's line, and details of failures.
     Failures,
     /// Details of passed checks too.
     Everything,
 }
 
+/// How the text is laid out.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    /// Colors, or none.
+    pub style: Style,
+    /// How much to show.
+    pub detail: Detail,
+    /// The terminal's width; `None` when output is not a terminal (nothing is wrapped).
+    pub width: Option<usize>,
+}
+
 /// The report as text.
-pub fn render(report: &Report, style: &Style, detail: Detail) -> String {
+pub fn render(report: &Report, layout: &Layout) -> String {
+    let style = &layout.style;
     let mut out = String::new();
-    if detail != Detail::Totals {
+    if layout.detail != Detail::Totals {
         for exercise in &report.exercises {
-            exercise_section(&mut out, exercise, style, detail);
+            out.push_str(&exercise_section(exercise, layout));
         }
     }
     let checks = format!("{}/{} checks passed", report.passed(), report.total());
     let exercises = format!("{}/{} exercises complete", report.complete(), report.exercises.len());
     let total = format!("Total: {checks}, {exercises}");
     let _ = writeln!(out, "{}", if report.all_passed() { style.green(&total) } else { style.bold(&total) });
-    if detail != Detail::Totals
+    if layout.detail != Detail::Totals
         && let Some(next) = report.exercises.iter().find(|e| !e.complete())
     {
         let _ = writeln!(out, "Next: {} (the first exercise not complete yet)", next.name);
@@ -39,42 +67,69 @@ pub fn render(report: &Report, style: &Style, detail: Detail) -> String {
     out
 }
 
-fn exercise_section(out: &mut String, exercise: &ExerciseReport, style: &Style, detail: Detail) {
+/// One exercise: its name and score, a line per check, and the details the layout asks for.
+pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
+    let style = &layout.style;
+    let mut out = String::new();
     let score = format!("{}/{}", exercise.passed(), exercise.checks.len());
     let score = if exercise.complete() { style.green(&score) } else { score };
     let _ = writeln!(out, "{}  {score}", style.bold(&exercise.name));
     if let Some(broken) = &exercise.broken {
-        let _ = writeln!(out, "  {} {}", style.red("✗"), broken.summary);
+        wrapped(&mut out, &format!("  {} ", style.red("✗")), 4, &clean(&broken.summary), layout.width);
+        // The compiler's own message keeps its layout (its ASCII art points at columns).
         for line in broken.detail.lines() {
-            let _ = writeln!(out, "      {line}");
+            let _ = writeln!(out, "      {}", clean(line));
         }
         let count = exercise.checks.len();
         let _ =
             writeln!(out, "  {}", style.dim(&format!("{count} checks not run: every check needs the crate to build")));
         let _ = writeln!(out);
-        return;
+        return out;
     }
+    let mut details_shown = false;
+    let mut details_held_back = 0;
     for check in &exercise.checks {
-        check_lines(out, check, style, detail);
+        let failed = check.status != Status::Pass;
+        let details = match layout.detail {
+            Detail::Totals => false,
+            Detail::FirstFailure => failed && !details_shown,
+            Detail::Failures => failed,
+            Detail::Everything => true,
+        };
+        details_held_back += usize::from(failed && !details);
+        details_shown |= details && failed;
+        check_lines(&mut out, check, layout, details);
+    }
+    if details_held_back > 0 {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "(one failure at a time; `cargo xtask grade {}` shows all {} failing checks)",
+                exercise.name,
+                details_held_back + 1
+            ))
+        );
     }
     let _ = writeln!(out);
+    out
 }
 
-fn check_lines(out: &mut String, check: &CheckReport, style: &Style, detail: Detail) {
+fn check_lines(out: &mut String, check: &CheckReport, layout: &Layout, details: bool) {
+    let style = &layout.style;
     let mark = match check.status {
         Status::Pass => style.green("✓"),
         Status::Fail => style.red("✗"),
         Status::Timeout => style.yellow("✗ timed out:"),
         Status::Error => style.yellow("! grader error:"),
     };
-    let _ = writeln!(out, "  {mark} {}", check.title);
-    let show_details = check.status != Status::Pass || detail == Detail::Everything;
-    if !show_details {
+    wrapped(out, &format!("  {mark} "), 4, &check.title, layout.width);
+    if !details {
         return;
     }
     let field = |out: &mut String, name: &str, value: &str| {
         if !value.is_empty() {
-            let _ = writeln!(out, "      {} {value}", style.dim(&format!("{name:<9}")));
+            wrapped(out, &format!("      {} ", style.dim(&format!("{name:<9}"))), 16, &clean(value), layout.width);
         }
     };
     if let Some(fail) = &check.fail {
@@ -87,30 +142,249 @@ fn check_lines(out: &mut String, check: &CheckReport, style: &Style, detail: Det
         }
     }
     // Two lines (the call and its panic) say no more than the message; longer ones show the exchange.
-    if !check.transcript.is_empty() && (check.transcript.len() > 2 || detail == Detail::Everything) {
+    let transcript = &check.transcript;
+    if !transcript.is_empty() && (transcript.len() > 2 || layout.detail == Detail::Everything) {
         let _ = writeln!(out, "      {}", style.dim("conversation"));
-        for line in &check.transcript {
-            let _ = writeln!(out, "        {line}");
+        let (head, tail) = if transcript.len() > SHOWN_TRANSCRIPT {
+            (SHOWN_TRANSCRIPT / 2, SHOWN_TRANSCRIPT / 2)
+        } else {
+            (transcript.len(), 0)
+        };
+        for line in &transcript[..head] {
+            wrapped(out, "        ", 20, &clean(&line.to_string()), layout.width);
+        }
+        if tail > 0 {
+            let left_out = transcript.len() - head - tail;
+            let _ = writeln!(out, "        {}", style.dim(&format!("… ({left_out} lines left out) …")));
+            for line in &transcript[transcript.len() - tail..] {
+                wrapped(out, "        ", 20, &clean(&line.to_string()), layout.width);
+            }
         }
     }
-    printed(out, "your code printed on stdout", &check.stdout, style);
-    printed(out, "your code printed on stderr", &check.stderr, style);
+    printed(out, "your code printed on stdout", &check.stdout, layout);
+    printed(out, "your code printed on stderr", &check.stderr, layout);
 }
 
-fn printed(out: &mut String, heading: &str, output: &Output, style: &Style) {
+fn printed(out: &mut String, heading: &str, output: &Output, layout: &Layout) {
     if output.is_empty() {
         return;
     }
+    let style = &layout.style;
     let _ = writeln!(out, "      {}", style.dim(heading));
-    for line in output.text.lines().take(20) {
-        let _ = writeln!(out, "        {line}");
+    for line in output.text.lines().take(SHOWN_OUTPUT_LINES) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let mut shown: String = clean(line).chars().take(SHOWN_LINE_CHARS).collect();
+        let more = clean(line).chars().count().saturating_sub(SHOWN_LINE_CHARS);
+        if more > 0 {
+            shown.push_str(&style.dim(&format!("… ({more} more characters)")));
+        }
+        wrapped(out, "        ", 8, &shown, layout.width);
     }
-    let more_lines = output.text.lines().count().saturating_sub(20);
+    let more_lines = output.text.lines().count().saturating_sub(SHOWN_OUTPUT_LINES);
     if more_lines > 0 || output.dropped > 0 {
-        let _ = writeln!(
-            out,
-            "        {}",
-            style.dim(&format!("… ({more_lines} more lines, {} more bytes)", output.dropped))
+        let mut left_out = Vec::new();
+        if more_lines > 0 {
+            left_out.push(plural(more_lines as u64, "more line"));
+        }
+        if output.dropped > 0 {
+            left_out.push(format!("{} not kept", plural(output.dropped, "more byte")));
+        }
+        let _ = writeln!(out, "        {}", style.dim(&format!("… ({})", left_out.join(", "))));
+    }
+}
+
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+/// Text with control characters made visible: a tab becomes a space, anything else that could move
+/// the cursor, ring the bell or start an escape sequence becomes `\n`, `\r` or `\xNN`.
+pub fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(' '),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let _ = write!(out, "\\x{b:02x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes `first` (the prefix of the first line, `indent` columns wide on screen) and `text`,
+/// wrapped at word boundaries to `width` with later lines indented by `indent` spaces.
+fn wrapped(out: &mut String, first: &str, indent: usize, text: &str, width: Option<usize>) {
+    let room = width.map(|w| w.saturating_sub(indent)).filter(|&room| room >= MIN_ROOM);
+    let lines = match room {
+        Some(room) => wrap(text, room),
+        None => vec![text.to_owned()],
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "{first}{line}");
+        } else {
+            let _ = writeln!(out, "{:indent$}{line}", "");
+        }
+    }
+}
+
+/// Splits `text` into lines of at most `room` characters, breaking at spaces where it can and
+/// inside a word only when the word alone is longer than a line. Escape sequences of colors count
+/// as no width.
+pub fn wrap(text: &str, room: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let mut word = word.to_owned();
+        let mut len = visible_len(&word);
+        if used > 0 && used + 1 + len > room {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        // A word longer than a line (a long payload, say) starts a line of its own (see above) and
+        // is cut where each line ends.
+        while len > room {
+            let cut = word.char_indices().nth(room).map_or(word.len(), |(i, _)| i);
+            lines.push(word[..cut].to_owned());
+            word = word[cut..].to_owned();
+            len = visible_len(&word);
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        line.push_str(&word);
+        used += len;
+    }
+    lines.push(line);
+    lines
+}
+
+/// Characters on screen: color escape sequences (`ESC [ … m`) take no room.
+fn visible_len(text: &str) -> usize {
+    let mut len = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => len += 1,
+        }
+    }
+    len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grader::Step;
+    use grader::check::Fail;
+    use grader::transcript::{Line, Who};
+
+    fn layout(detail: Detail, width: Option<usize>) -> Layout {
+        Layout { style: Style::plain(), detail, width }
+    }
+
+    fn failed(title: &str) -> CheckReport {
+        CheckReport {
+            id: title.replace(' ', "-"),
+            title: title.to_owned(),
+            step: Step::ReadWrite,
+            status: Status::Fail,
+            fail: Some(Fail::new("sent \"Hello, server!\"").expected("the reply").got("nothing").hint("read")),
+            transcript: Vec::new(),
+            stdout: Output::default(),
+            stderr: Output::default(),
+            duration_ms: 1,
+        }
+    }
+
+    fn exercise(checks: Vec<CheckReport>) -> ExerciseReport {
+        ExerciseReport { name: "03-client".into(), broken: None, checks }
+    }
+
+    #[test]
+    fn words_wrap_at_spaces_and_long_words_are_cut() {
+        assert_eq!(wrap("aaa bbb ccc", 7), ["aaa bbb", "ccc"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 10), [""]);
+        // Colors take no room.
+        assert_eq!(wrap("\x1b[2mab\x1b[0m cd", 5), ["\x1b[2mab\x1b[0m cd"]);
+    }
+
+    #[test]
+    fn fields_wrap_under_their_own_indentation_and_piped_output_is_not_wrapped() {
+        let mut check = failed("a check");
+        check.fail.as_mut().unwrap().got = "word ".repeat(30).trim_end().to_owned();
+        let narrow = exercise_section(&exercise(vec![check.clone()]), &layout(Detail::Failures, Some(60)));
+        let got: Vec<&str> = narrow.lines().skip_while(|l| !l.contains("got ")).take(3).collect();
+        assert!(got.iter().all(|l| l.chars().count() <= 60), "{narrow}");
+        assert!(got[1].starts_with(&" ".repeat(16)) && got[1].trim_start().starts_with("word"), "{narrow}");
+        let piped = exercise_section(&exercise(vec![check]), &layout(Detail::Failures, None));
+        assert_eq!(piped.lines().filter(|l| l.contains("word")).count(), 1, "{piped}");
+    }
+
+    #[test]
+    fn control_characters_from_student_code_are_made_visible() {
+        assert_eq!(clean("ok"), "ok");
+        assert_eq!(clean("a\x1b[2Jb\tc\u{7}"), "a\\x1b[2Jb c\\x07");
+        let mut check = failed("prints");
+        check.stdout = Output { text: "clear\x1b[2J\r\n".into(), dropped: 0 };
+        check.fail.as_mut().unwrap().got = "a panic: line one\nline two".into();
+        let out = exercise_section(&exercise(vec![check]), &layout(Detail::Failures, None));
+        assert!(out.contains("        clear\\x1b[2J\n"), "{out}");
+        assert!(out.contains("a panic: line one\\nline two"), "{out}");
+        assert!(!out.contains('\x1b'), "{out}");
+    }
+
+    #[test]
+    fn printed_output_is_bounded_with_a_count_of_what_was_left_out() {
+        let mut check = failed("floods");
+        let text: String = (0..30).map(|i| format!("line {i}\n")).collect::<String>() + &"x".repeat(500);
+        check.stderr = Output { text, dropped: 1234 };
+        let out = exercise_section(&exercise(vec![check]), &layout(Detail::Failures, None));
+        assert!(out.contains("your code printed on stderr"), "{out}");
+        assert!(out.contains("        line 19\n") && !out.contains("line 20"), "{out}");
+        assert!(out.contains("… (11 more lines, 1234 more bytes not kept)"), "{out}");
+        let out = exercise_section(
+            &exercise(vec![CheckReport {
+                stdout: Output { text: "y".repeat(250), dropped: 0 },
+                ..failed("long line")
+            }]),
+            &layout(Detail::Failures, None),
         );
+        assert!(out.contains(&format!("{}… (50 more characters)", "y".repeat(200))), "{out}");
+    }
+
+    #[test]
+    fn a_long_conversation_keeps_its_beginning_and_its_end() {
+        let mut check = failed("chatty");
+        check.transcript =
+            (0..100).map(|i| Line { who: Who::Student, text: format!("1 byte \"{i}\"") }).collect::<Vec<_>>();
+        let out = exercise_section(&exercise(vec![check]), &layout(Detail::Failures, None));
+        assert!(out.contains("your code → 1 byte \"0\""), "{out}");
+        assert!(out.contains("… (60 lines left out) …"), "{out}");
+        assert!(out.contains("your code → 1 byte \"99\""), "{out}");
+        assert!(!out.contains("\"50\""), "{out}");
+    }
+
+    #[test]
+    fn first_failure_mode_details_one_failure_and_says_how_to_see_the_rest() {
+        let checks = vec![failed("first"), failed("second"), failed("third")];
+        let out = exercise_section(&exercise(checks), &layout(Detail::FirstFailure, None));
+        assert_eq!(out.matches("      expected ").count(), 1, "{out}");
+        assert!(out.contains("`cargo xtask grade 03-client` shows all 3 failing checks"), "{out}");
     }
 }
