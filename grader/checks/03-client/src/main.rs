@@ -14,7 +14,7 @@ use grader::{Check, Ctx, Fail, Outcome, Step, check::Setup};
 const CHECKS: &[Check] = &[
     Check::new(
         "hello-exchange",
-        "talk sends \"Hello, server!\" and returns the server's reply line",
+        "talk sends exactly \"Hello, server!\", returns the reply line and closes the connection",
         Step::Connect,
         hello_exchange,
     )
@@ -107,11 +107,17 @@ fn expect_reply(call: &str, got: io::Result<String>) -> Outcome {
 
 fn hello_exchange(ctx: &mut Ctx) -> Outcome {
     let (server, running) = start_talk(ctx)?;
-    running.while_running(|| {
+    let mut conn = running.while_running(|| {
         let mut conn = take_request(&server)?;
-        conn.send(REPLY.as_bytes())
+        conn.send(REPLY.as_bytes())?;
+        Ok(conn)
     })?;
-    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), running.join_within(WAIT)?)
+    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), running.join_within(WAIT)?)?;
+    // talk has returned: its stream is dropped, so the grader reads end of file, and nothing
+    // but the message was sent.
+    conn.expect_eof_within("read on after the request, once talk had returned", WAIT).map_err(|fail| {
+        fail.hint("send exactly the message, nothing more; dropping the stream at the end of talk closes it")
+    })
 }
 
 fn reply_in_pieces(ctx: &mut Ctx) -> Outcome {
@@ -119,7 +125,9 @@ fn reply_in_pieces(ctx: &mut Ctx) -> Outcome {
     // The connection stays open (`_conn` lives to the end) so that only the newline ends the reply.
     let _conn = running.while_running(|| {
         let mut conn = take_request(&server)?;
-        conn.send_in_pieces(REPLY.as_bytes(), 4, Duration::from_millis(30))?;
+        // Code that reads once returns after the first piece and closes the connection; the
+        // rest of the reply then cannot be sent, and what talk returned says why.
+        let _ = conn.send_in_pieces(REPLY.as_bytes(), 4, Duration::from_millis(30));
         Ok(conn)
     })?;
     expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), running.join_within(WAIT)?)
