@@ -2,7 +2,7 @@
 //! the conversation it records, and the exercise's binary.
 
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::{self, Debug};
 use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
@@ -19,6 +19,8 @@ use crate::transcript::{Transcript, Who};
 
 /// How much of a returned value's `Debug` text the conversation shows.
 const SHOWN_DEBUG: usize = 160;
+/// How long [`Background::explain`] waits for student code that may just have ended.
+const EXPLAIN_WAIT: Duration = Duration::from_millis(200);
 
 /// The context of one running check.
 pub struct Ctx {
@@ -87,6 +89,7 @@ impl Ctx {
             receiver,
             thread: handle.thread().id(),
             transcript: self.transcript.clone(),
+            ended: RefCell::new(None),
         }
     }
 
@@ -137,11 +140,61 @@ pub struct Background<T> {
     receiver: mpsc::Receiver<Result<T, Panicked>>,
     thread: ThreadId,
     transcript: Transcript,
+    /// The result, once seen by [`Background::explain`] before the join.
+    ended: RefCell<Option<Result<T, Panicked>>>,
 }
 
 impl<T: Debug> Background<T> {
+    /// Explains a failure of the grader's side of the conversation by the state of the student
+    /// code: if it has already panicked, the panic is the real cause ("request is not written
+    /// yet"); if it has already returned, that is said too. Otherwise `fail` is returned as is.
+    pub fn explain(&self, fail: Fail) -> Fail {
+        let mut ended = self.ended.borrow_mut();
+        if ended.is_none() {
+            // Student code that panicked drops what it owns (a listener, say) while unwinding,
+            // before its result arrives: the grader may notice the effect first. This runs on a
+            // failure path only, so it can afford to wait a moment for the cause.
+            *ended = match self.receiver.recv_timeout(EXPLAIN_WAIT) {
+                Ok(result) => Some(result),
+                Err(RecvTimeoutError::Disconnected) => Some(Err(
+                    take_panic(self.thread).unwrap_or_else(Panicked::unknown)
+                )),
+                Err(RecvTimeoutError::Timeout) => None,
+            };
+            if let Some(Err(panic)) = &*ended {
+                self.transcript
+                    .say(Who::Student, format!("panicked: {panic}"));
+            }
+        }
+        match &*ended {
+            None => fail,
+            Some(Err(panic)) => panic.clone().into_fail(&self.call),
+            Some(Ok(value)) => {
+                let got = format!(
+                    "{}; {} had already returned {}",
+                    fail.got,
+                    self.call,
+                    short_debug(value)
+                );
+                fail.got(got)
+            }
+        }
+    }
+
+    /// Runs the grader's side of a conversation with this code, explaining a failure by the
+    /// code's state (see [`Background::explain`]).
+    pub fn while_running<R>(
+        &self,
+        grader_side: impl FnOnce() -> Result<R, Fail>,
+    ) -> Result<R, Fail> {
+        grader_side().map_err(|fail| self.explain(fail))
+    }
+
     /// Waits at most `limit` for the code to return.
     pub fn join_within(self, limit: Duration) -> Result<T, Fail> {
+        if let Some(result) = self.ended.borrow_mut().take() {
+            return settle(&self.transcript, &self.call, result);
+        }
         match self.receiver.recv_timeout(limit) {
             Ok(result) => settle(&self.transcript, &self.call, result),
             Err(RecvTimeoutError::Timeout) => {
@@ -384,6 +437,32 @@ mod tests {
             })
             .unwrap_err();
         assert!(fail.got.contains("in thread"), "{fail:?}");
+    }
+
+    #[test]
+    fn a_failure_of_the_grader_side_is_explained_by_a_panic_of_the_code() {
+        let ctx = ctx();
+        let background = ctx.spawn("f()", || -> u8 { todo!() });
+        let fail = background
+            .while_running(|| -> Result<(), Fail> { Err(Fail::new("waited").got("no connection")) })
+            .unwrap_err();
+        assert!(fail.got.starts_with("it is not written yet"), "{fail:?}");
+        // The join reports the same panic rather than waiting again.
+        let fail = background.join_within(Duration::from_secs(5)).unwrap_err();
+        assert!(fail.got.starts_with("it is not written yet"), "{fail:?}");
+    }
+
+    #[test]
+    fn a_failure_is_kept_while_the_code_still_runs_and_a_return_is_mentioned() {
+        let ctx = ctx();
+        let running = ctx.spawn("slow()", || thread::sleep(Duration::from_secs(2)));
+        let fail = running.explain(Fail::new("waited").got("no connection"));
+        assert_eq!(fail.got, "no connection");
+        let returned = ctx.spawn("quick()", || 7);
+        thread::sleep(Duration::from_millis(50));
+        let fail = returned.explain(Fail::new("waited").got("no connection"));
+        assert_eq!(fail.got, "no connection; quick() had already returned 7");
+        assert_eq!(returned.join_within(Duration::from_secs(5)).unwrap(), 7);
     }
 
     #[test]
