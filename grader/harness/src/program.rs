@@ -20,6 +20,8 @@ const SHOWN_OUTPUT: usize = 240;
 const KEPT_OUTPUT: usize = 16 * 1024;
 /// How long a server program may take to accept its first connection.
 const READY_LIMIT: Duration = Duration::from_secs(3);
+/// How long to wait for the rest of the output of a server program that has exited.
+const DRAIN_LIMIT: Duration = Duration::from_millis(500);
 /// How many ports to try when another process takes the picked port first.
 const PORT_ATTEMPTS: usize = 5;
 
@@ -117,6 +119,8 @@ pub struct ServerProgram {
     command_line: String,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// The threads reading stdout and stderr; finished once both pipes have ended.
+    readers: Vec<thread::JoinHandle<()>>,
 }
 
 impl ServerProgram {
@@ -147,6 +151,18 @@ impl ServerProgram {
     }
 }
 
+impl ServerProgram {
+    /// Waits at most `limit` for both output pipes to end (they end when the program and anything
+    /// it started have exited).
+    fn drain(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.readers.iter().all(thread::JoinHandle::is_finished) && Instant::now() < deadline
+        {
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
 impl Drop for ServerProgram {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -154,11 +170,12 @@ impl Drop for ServerProgram {
     }
 }
 
-/// Keeps what a pipe delivers, up to [`KEPT_OUTPUT`] bytes, reading the rest away.
-fn keep(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+/// Keeps what a pipe delivers, up to [`KEPT_OUTPUT`] bytes, reading the rest away. The thread
+/// ends with the pipe.
+fn keep(mut pipe: impl Read + Send + 'static) -> (Arc<Mutex<Vec<u8>>>, thread::JoinHandle<()>) {
     let kept = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&kept);
-    thread::spawn(move || {
+    let reader = thread::spawn(move || {
         let mut buf = [0; 4096];
         while let Ok(n @ 1..) = pipe.read(&mut buf) {
             let mut kept = sink.lock().unwrap_or_else(PoisonError::into_inner);
@@ -166,7 +183,7 @@ fn keep(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
             kept.extend_from_slice(&buf[..room]);
         }
     });
-    kept
+    (kept, reader)
 }
 
 pub(crate) fn serve(
@@ -195,14 +212,15 @@ pub(crate) fn serve(
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
-        let stdout = keep(child.stdout.take().expect("piped"));
-        let stderr = keep(child.stderr.take().expect("piped"));
+        let (stdout, out_reader) = keep(child.stdout.take().expect("piped"));
+        let (stderr, err_reader) = keep(child.stderr.take().expect("piped"));
         let mut server = ServerProgram {
             child,
             addr,
             command_line,
             stdout,
             stderr,
+            readers: vec![out_reader, err_reader],
         };
         match wait_ready(&mut server) {
             Ok(()) => {
@@ -210,6 +228,11 @@ pub(crate) fn serve(
                 return Ok(server);
             }
             Err(ended) => {
+                // What a program prints last ("address in use", a panic) may still be in its
+                // pipes when it has exited: read it before deciding on a retry or a verdict.
+                if !server.running() {
+                    server.drain(DRAIN_LIMIT);
+                }
                 let output = server.output();
                 transcript.say(Who::Student, format!("{ended}; {output}"));
                 if output.contains("in use") {
@@ -244,5 +267,51 @@ fn wait_ready(server: &mut ServerProgram) -> Result<(), String> {
             ));
         }
         thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::EventLog;
+
+    fn transcript() -> Transcript {
+        Transcript::new(EventLog::in_memory())
+    }
+
+    #[test]
+    fn a_server_that_exits_at_once_is_reported_with_all_it_printed() {
+        // Run several times: the output used to be read before its pipe had been drained.
+        for _ in 0..5 {
+            let fail = serve(
+                Path::new("/bin/sh"),
+                |_| vec!["-c".into(), "echo starting; echo boom >&2; exit 3".into()],
+                &transcript(),
+            )
+            .err()
+            .expect("the program exits without listening");
+            assert!(!fail.grader_error, "{fail:?}");
+            assert!(fail.got.contains("exits with code 3"), "{fail:?}");
+            assert!(fail.got.contains("\"starting\\n\""), "{fail:?}");
+            assert!(fail.got.contains("\"boom\\n\""), "{fail:?}");
+        }
+    }
+
+    #[test]
+    fn a_port_in_use_is_retried_and_never_decides_a_verdict() {
+        let fail = serve(
+            Path::new("/bin/sh"),
+            |_| {
+                vec![
+                    "-c".into(),
+                    "echo 'error: address in use' >&2; exit 1".into(),
+                ]
+            },
+            &transcript(),
+        )
+        .err()
+        .expect("the program never listens");
+        assert!(fail.grader_error, "{fail:?}");
+        assert!(fail.got.contains("taken by another process"), "{fail:?}");
     }
 }
