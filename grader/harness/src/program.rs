@@ -5,14 +5,14 @@
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::check::Fail;
-use crate::transcript::{Transcript, Who, quote};
+use crate::transcript::{Transcript, Who, quote, show_bytes};
 
 /// How much of a program's stdout or stderr a failure message shows.
 const SHOWN_OUTPUT: usize = 240;
@@ -90,14 +90,32 @@ pub(crate) fn run(
     limit: Duration,
     transcript: &Transcript,
 ) -> Result<Ran, Fail> {
+    run_with_input(bin, args, &[], limit, transcript)
+}
+
+/// Like [`run`], with `input` on the program's standard input (which then ends).
+pub(crate) fn run_with_input(
+    bin: &Path,
+    args: &[&str],
+    input: &[u8],
+    limit: Duration,
+    transcript: &Transcript,
+) -> Result<Ran, Fail> {
     let command_line = std::iter::once(program_name(bin))
         .chain(args.iter().map(|a| (*a).to_owned()))
         .collect::<Vec<_>>()
         .join(" ");
     transcript.say(Who::Grader, format!("runs `{command_line}`"));
-    let output = assert_cmd::Command::new(bin)
-        .args(args)
-        .timeout(limit)
+    let mut command = assert_cmd::Command::new(bin);
+    command.args(args).timeout(limit);
+    if !input.is_empty() {
+        transcript.say(
+            Who::Grader,
+            format!("types on its standard input: {}", show_bytes(input)),
+        );
+        command.write_stdin(input);
+    }
+    let output = command
         .output()
         .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
     let ran = Ran {
@@ -110,6 +128,14 @@ pub(crate) fn run(
     };
     transcript.say(Who::Student, ran.describe());
     Ok(ran)
+}
+
+/// The program called `name` among an exercise's built programs (`src/bin/NAME.rs` builds a
+/// program called NAME).
+pub(crate) fn find<'a>(bins: &'a [PathBuf], name: &str) -> Option<&'a Path> {
+    bins.iter()
+        .map(PathBuf::as_path)
+        .find(|bin| bin.file_stem().is_some_and(|stem| stem == name))
 }
 
 /// The exercise's program running as a server. Killed on drop.
@@ -295,6 +321,38 @@ mod tests {
             assert!(fail.got.contains("\"starting\\n\""), "{fail:?}");
             assert!(fail.got.contains("\"boom\\n\""), "{fail:?}");
         }
+    }
+
+    #[test]
+    fn programs_are_found_by_name() {
+        let bins = [
+            PathBuf::from("/t/debug/pizza-server"),
+            PathBuf::from("/t/debug/pizza-client"),
+        ];
+        assert_eq!(
+            find(&bins, "pizza-client"),
+            Some(Path::new("/t/debug/pizza-client"))
+        );
+        assert_eq!(find(&bins, "pizza"), None);
+    }
+
+    #[test]
+    fn input_reaches_the_program_and_is_recorded() {
+        let t = transcript();
+        let ran = run_with_input(
+            Path::new("/bin/cat"),
+            &[],
+            b"MENU\n",
+            Duration::from_secs(5),
+            &t,
+        )
+        .unwrap();
+        assert_eq!(ran.stdout, "MENU\n");
+        let lines: Vec<String> = t.lines().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines[1],
+            "grader    → types on its standard input: 5 bytes \"MENU\\n\""
+        );
     }
 
     #[test]
