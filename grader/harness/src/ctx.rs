@@ -123,47 +123,15 @@ impl Ctx {
         program::serve(self.binary()?, args, &self.transcript)
     }
 
-    /// The exercise's program called `name`, for an exercise with several programs
-    /// (`src/bin/NAME.rs`). [`Ctx::binary`] gives the first one built, which is only right for an
-    /// exercise with one program.
-    pub fn binary_named(&self, name: &str) -> Result<&Path, Fail> {
-        program::find(&self.bins, name).ok_or_else(|| {
-            Fail::new(format!("looked for the program `{name}`"))
-                .expected(format!(
-                    "the exercise to build `{name}` from src/bin/{name}.rs"
-                ))
-                .got("no program of that name was built")
-                .hint(format!(
-                    "keep src/bin/{name}.rs: the grader runs it as a program"
-                ))
-        })
-    }
-
-    /// Runs the exercise's program called `name`, like [`Ctx::run_program`], with `input` on its
-    /// standard input.
-    pub fn run_named_program(
+    /// Like [`Ctx::run_program`], with `input` on the program's standard input (which then ends),
+    /// for a program that reads what to do from it, as `nc` does.
+    pub fn run_program_with_input(
         &self,
-        name: &str,
         args: &[&str],
         input: &[u8],
         limit: Duration,
     ) -> Result<Ran, Fail> {
-        program::run_with_input(
-            self.binary_named(name)?,
-            args,
-            input,
-            limit,
-            &self.transcript,
-        )
-    }
-
-    /// Starts the exercise's program called `name` as a server, like [`Ctx::serve_program`].
-    pub fn serve_named_program(
-        &self,
-        name: &str,
-        args: impl Fn(SocketAddr) -> Vec<String>,
-    ) -> Result<ServerProgram, Fail> {
-        program::serve(self.binary_named(name)?, args, &self.transcript)
+        program::run_with_input(self.binary()?, args, input, limit, &self.transcript)
     }
 
     /// A listening socket of the grader's on an ephemeral loopback port.

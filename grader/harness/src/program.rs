@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -128,14 +128,6 @@ pub(crate) fn run_with_input(
     };
     transcript.say(Who::Student, ran.describe());
     Ok(ran)
-}
-
-/// The program called `name` among an exercise's built programs (`src/bin/NAME.rs` builds a
-/// program called NAME).
-pub(crate) fn find<'a>(bins: &'a [PathBuf], name: &str) -> Option<&'a Path> {
-    bins.iter()
-        .map(PathBuf::as_path)
-        .find(|bin| bin.file_stem().is_some_and(|stem| stem == name))
 }
 
 /// The exercise's program running as a server. Killed on drop.
@@ -321,19 +313,6 @@ mod tests {
             assert!(fail.got.contains("\"starting\\n\""), "{fail:?}");
             assert!(fail.got.contains("\"boom\\n\""), "{fail:?}");
         }
-    }
-
-    #[test]
-    fn programs_are_found_by_name() {
-        let bins = [
-            PathBuf::from("/t/debug/pizza-server"),
-            PathBuf::from("/t/debug/pizza-client"),
-        ];
-        assert_eq!(
-            find(&bins, "pizza-client"),
-            Some(Path::new("/t/debug/pizza-client"))
-        );
-        assert_eq!(find(&bins, "pizza"), None);
     }
 
     #[test]
