@@ -406,7 +406,7 @@ fn silent_peer_times_out(ctx: &mut Ctx) -> Outcome {
 }
 
 fn trickling_peer_deadline(ctx: &mut Ctx) -> Outcome {
-    let deadline = Duration::from_millis(300);
+    let deadline = Duration::from_millis(200);
     let (mut stream, conn) = pair(ctx)?;
     let mut trickle = conn
         .stream()
@@ -421,7 +421,7 @@ fn trickling_peer_deadline(ctx: &mut Ctx) -> Outcome {
             thread::sleep(Duration::from_millis(50));
         }
     });
-    let reading = ctx.spawn("read_line_until(&mut stream, now + 300ms)", move || {
+    let reading = ctx.spawn("read_line_until(&mut stream, now + 200ms)", move || {
         let started = Instant::now();
         let result = socket_options::read_line_until(&mut stream, started + deadline);
         (result, started.elapsed())
@@ -430,7 +430,7 @@ fn trickling_peer_deadline(ctx: &mut Ctx) -> Outcome {
         when_hung(fail, "each byte arrives well within any read timeout, so a timeout set once never fires: before every read, set the timeout to the time left until the deadline")
     })?;
     gave_up_in_time(
-        "sent a byte every 50ms, never a newline, while your code read with a deadline 300ms away",
+        "sent a byte every 50ms, never a newline, while your code read with a deadline 200ms away",
         deadline,
         returned,
     )?;

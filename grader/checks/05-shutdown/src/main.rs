@@ -207,9 +207,9 @@ fn client_steps(ctx: &mut Ctx) -> Outcome {
         );
     }
     let reply = b"order 1: margherita x2\norder 2: funghi x1\n";
-    ctx.grader("replies in pieces of 7 bytes, 30ms apart, from another thread, then closes");
+    ctx.grader("replies in pieces of 10 bytes, 20ms apart, from another thread, then closes");
     let replying = thread::spawn(move || {
-        let sent = conn.send_in_pieces(reply, 7, Duration::from_millis(30));
+        let sent = conn.send_in_pieces(reply, 10, Duration::from_millis(20));
         drop(conn);
         sent
     });
@@ -224,14 +224,14 @@ fn client_steps(ctx: &mut Ctx) -> Outcome {
     match received {
         Ok(Bytes(got)) if got == reply => sent,
         Err(error) if error.kind() == io::ErrorKind::ConnectionReset => Err(Fail::new(format!(
-            "sent {} in pieces of 7 bytes, then closed",
+            "sent {} in pieces of 10 bytes, then closed",
             show_bytes(reply)
         ))
         .expected(format!("Ok({})", quote(reply, 64)))
         .got(format!("Err({error:?})"))
         .hint("the reply could not come in: finish_sending shuts down only the sending half (Shutdown::Write), not Both")),
         other => Err(Fail::new(format!(
-            "sent {} in pieces of 7 bytes, then closed",
+            "sent {} in pieces of 10 bytes, then closed",
             show_bytes(reply)
         ))
         .expected(format!("Ok({})", quote(reply, 64)))
@@ -333,7 +333,7 @@ fn server_reads_to_eof(ctx: &mut Ctx) -> Outcome {
     conn.send_in_pieces(first, 5, Duration::from_millis(20))
         .map_err(|fail| answering.explain(fail.hint(closed_early)))?;
     ctx.grader("pauses, without ending the request");
-    let early = conn.read_exact_within(1, Duration::from_millis(300));
+    let early = conn.read_exact_within(1, Duration::from_millis(150));
     if !early.bytes.is_empty() || early.end != End::TimedOut {
         return Err(answering.explain(
             Fail::new(format!(

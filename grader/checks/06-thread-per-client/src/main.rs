@@ -163,7 +163,7 @@ fn idle_client(ctx: &mut Ctx) -> Outcome {
     let (serving, addr) = start_serving(ctx, thread_per_client::greet, "greet")?;
     let mut idle = serving.while_running(|| ctx.connect(addr))?;
     ctx.grader("says nothing on this first connection, and keeps it open");
-    thread::sleep(Duration::from_millis(100));
+    thread::sleep(Duration::from_millis(50));
     let mut second = serving.while_running(|| ctx.connect(addr))?;
     serving.while_running(|| {
         second.send(HELLO)?;
@@ -237,7 +237,7 @@ fn client_vanishes(ctx: &mut Ctx) -> Outcome {
     serving.while_running(|| crashing.send(b"ORDER marg"))?;
     thread::sleep(Duration::from_millis(50));
     crashing.reset()?;
-    thread::sleep(Duration::from_millis(100));
+    thread::sleep(Duration::from_millis(50));
     let vanished = "an error of one client belongs to that client's thread: print it there, never return it from the accept loop";
     serving.while_running(|| {
         let mut next = ctx.connect(addr).map_err(|fail| fail.hint(vanished))?;
@@ -253,7 +253,7 @@ fn client_vanishes(ctx: &mut Ctx) -> Outcome {
     serving.while_running(|| leaving.send(b"STATUS"))?;
     ctx.grader("closes this connection in the middle of its line");
     drop(leaving);
-    thread::sleep(Duration::from_millis(100));
+    thread::sleep(Duration::from_millis(50));
     let mut last = serving.while_running(|| ctx.connect(addr))?;
     serving.while_running(|| {
         last.send(order)?;
@@ -272,7 +272,7 @@ fn program_serves_clients(ctx: &mut Ctx) -> Outcome {
     let addr = server.addr();
     let mut idle = ctx.connect(addr)?;
     ctx.grader("says nothing on this first connection, and keeps it open");
-    thread::sleep(Duration::from_millis(100));
+    thread::sleep(Duration::from_millis(50));
     for client in ["second", "third"] {
         let mut conn = ctx.connect(addr)?;
         conn.send(HELLO)?;

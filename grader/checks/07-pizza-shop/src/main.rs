@@ -382,17 +382,17 @@ fn server_split_lines(ctx: &mut Ctx) -> Outcome {
     let (serving, addr) = start_shop(ctx)?;
     let mut conn = serving.while_running(|| ctx.connect(addr))?;
     serving.while_running(|| {
-        conn.send_in_pieces(b"ORDER margherita 2\n", 4, Duration::from_millis(30))?;
+        conn.send_in_pieces(b"ORDER margherita 2\n", 5, Duration::from_millis(20))?;
         check_reply(
             &mut conn,
-            "sent \"ORDER margherita 2\\n\" in pieces of 4 bytes, 30ms apart",
+            "sent \"ORDER margherita 2\\n\" in pieces of 5 bytes, 20ms apart",
             Expect::Line("OK 1\n"),
             "one read may return part of a line: collect bytes until the \\n (BufReader::read_line does) before answering",
         )?;
-        conn.send_in_pieces(b"STATUS 1\n", 2, Duration::from_millis(30))?;
+        conn.send_in_pieces(b"STATUS 1\n", 3, Duration::from_millis(20))?;
         check_reply(
             &mut conn,
-            "sent \"STATUS 1\\n\" in pieces of 2 bytes, 30ms apart",
+            "sent \"STATUS 1\\n\" in pieces of 3 bytes, 20ms apart",
             Expect::Line("OK 1 margherita 2\n"),
             "one read may return part of a line: collect bytes until the \\n before answering",
         )
@@ -530,13 +530,13 @@ fn client_order(ctx: &mut Ctx) -> Outcome {
     })?;
     running.while_running(|| {
         expect_request(&mut conn, "order(\"diavola\", 2)", "ORDER diavola 2\n")?;
-        conn.send_in_pieces(b"OK 17\n", 2, Duration::from_millis(30))
+        conn.send_in_pieces(b"OK 17\n", 2, Duration::from_millis(20))
             .map_err(|fail| fail.hint(PIECES))
     })?;
     match joined(running)? {
         Ok(17) => Ok(()),
         other => Err(
-            Fail::new("replied \"OK 17\\n\" in pieces of 2 bytes, 30ms apart")
+            Fail::new("replied \"OK 17\\n\" in pieces of 2 bytes, 20ms apart")
                 .expected("Ok(17)")
                 .got(short_debug(&other))
                 .hint(PIECES),
