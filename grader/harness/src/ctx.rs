@@ -19,7 +19,6 @@ use crate::transcript::{Transcript, Who};
 
 /// How much of a returned value's `Debug` text the conversation shows.
 const SHOWN_DEBUG: usize = 160;
-
 /// How long [`Background::explain`] waits for student code that may just have ended.
 const EXPLAIN_WAIT: Duration = Duration::from_millis(200);
 
@@ -148,6 +147,12 @@ impl Ctx {
         let addr = held.local_addr().setup("reading the grader's port")?;
         self.grader(format!("binds {addr} itself and keeps it open"));
         Ok((held, addr))
+    }
+
+    /// Like [`Ctx::run_program`], with `input` on the program's standard input (which then ends),
+    /// for a program that reads what to do from it, as `nc` does.
+    pub fn run_program_with_input(&self, args: &[&str], input: &[u8], limit: Duration) -> Result<Ran, Fail> {
+        program::run_with_input(self.binary()?, args, input, limit, &self.transcript)
     }
 
     /// A listening socket of the grader's on an ephemeral loopback port.
@@ -427,6 +432,32 @@ mod tests {
         let ctx = ctx();
         let fail = ctx.call_within("f()", Duration::from_secs(5), || -> u8 { panic!("in thread") }).unwrap_err();
         assert!(fail.got.contains("in thread"), "{fail:?}");
+    }
+
+    #[test]
+    fn a_failure_of_the_grader_side_is_explained_by_a_panic_of_the_code() {
+        let ctx = ctx();
+        let background = ctx.spawn("f()", || -> u8 { todo!() });
+        let fail = background
+            .while_running(|| -> Result<(), Fail> { Err(Fail::new("waited").got("no connection")) })
+            .unwrap_err();
+        assert!(fail.got.starts_with("it is not written yet"), "{fail:?}");
+        // The join reports the same panic rather than waiting again.
+        let fail = background.join_within(Duration::from_secs(5)).unwrap_err();
+        assert!(fail.got.starts_with("it is not written yet"), "{fail:?}");
+    }
+
+    #[test]
+    fn a_failure_is_kept_while_the_code_still_runs_and_a_return_is_mentioned() {
+        let ctx = ctx();
+        let running = ctx.spawn("slow()", || thread::sleep(Duration::from_secs(2)));
+        let fail = running.explain(Fail::new("waited").got("no connection"));
+        assert_eq!(fail.got, "no connection");
+        let returned = ctx.spawn("quick()", || 7);
+        thread::sleep(Duration::from_millis(50));
+        let fail = returned.explain(Fail::new("waited").got("no connection"));
+        assert_eq!(fail.got, "no connection; quick() had already returned 7");
+        assert_eq!(returned.join_within(Duration::from_secs(5)).unwrap(), 7);
     }
 
     #[test]

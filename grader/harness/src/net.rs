@@ -186,6 +186,34 @@ impl Conn {
         self.stream.shutdown(Shutdown::Write).setup("shutting down the grader's sending half")
     }
 
+    /// Ends the connection abortively, as a crashed or impatient peer does: the kernel sends a
+    /// reset (RST) instead of the orderly end of file, and the peer's next read or write fails
+    /// with "connection reset". (`SO_LINGER` with a zero timeout, then close.)
+    pub fn reset(self) -> Result<(), Fail> {
+        self.transcript
+            .say(Who::Grader, "resets the connection (your code's next read or write fails: connection reset)");
+        let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+        // SAFETY: `linger` is a valid `struct linger` of the size passed; the socket is open.
+        let set = unsafe {
+            libc::setsockopt(
+                self.stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&raw const linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            )
+        };
+        if set != 0 {
+            return Err(Fail::grader(format!(
+                "setting SO_LINGER to reset the connection: {}",
+                io::Error::last_os_error()
+            )));
+        }
+        // Closing a socket that lingers for zero seconds sends the reset.
+        drop(self);
+        Ok(())
+    }
+
     /// Reads until a `\n` (included), end of file or the time limit.
     pub fn read_line_within(&mut self, limit: Duration) -> Reply {
         self.read_until(limit, |bytes| bytes.iter().position(|&b| b == b'\n').map(|i| i + 1))
@@ -417,6 +445,16 @@ mod tests {
         let reply = accepted.read_line_within(Duration::from_secs(5));
         assert_eq!(reply, Reply { bytes: b"par".to_vec(), end: End::Eof });
         assert_eq!(reply.describe(), "3 bytes \"par\", and then the connection closed");
+    }
+
+    #[test]
+    fn a_reset_connection_fails_the_peer_instead_of_ending_it() {
+        let server = Server::bind(transcript()).unwrap();
+        let client = Conn::connect(server.addr(), transcript()).unwrap();
+        let mut accepted = server.accept_within(Duration::from_secs(5)).unwrap();
+        client.reset().unwrap();
+        let reply = accepted.read_to_end_within(Duration::from_secs(5));
+        assert!(matches!(&reply.end, End::Failed(error) if error.contains("reset")), "{reply:?}");
     }
 
     #[test]

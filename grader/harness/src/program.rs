@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::check::Fail;
-use crate::transcript::{Transcript, Who, quote};
+use crate::transcript::{Transcript, Who, quote, show_bytes};
 
 /// How much of a program's stdout or stderr a failure message shows.
 const SHOWN_OUTPUT: usize = 240;
@@ -20,6 +20,8 @@ const SHOWN_OUTPUT: usize = 240;
 const KEPT_OUTPUT: usize = 16 * 1024;
 /// How long a server program may take to accept its first connection.
 const READY_LIMIT: Duration = Duration::from_secs(3);
+/// How long to wait for the rest of the output of a server program that has exited.
+const DRAIN_LIMIT: Duration = Duration::from_millis(500);
 /// How many ports to try when another process takes the picked port first.
 const PORT_ATTEMPTS: usize = 5;
 
@@ -119,14 +121,27 @@ fn program_name(bin: &Path) -> String {
 }
 
 pub(crate) fn run(bin: &Path, args: &[&str], limit: Duration, transcript: &Transcript) -> Result<Ran, Fail> {
+    run_with_input(bin, args, &[], limit, transcript)
+}
+
+/// Like [`run`], with `input` on the program's standard input (which then ends).
+pub(crate) fn run_with_input(
+    bin: &Path,
+    args: &[&str],
+    input: &[u8],
+    limit: Duration,
+    transcript: &Transcript,
+) -> Result<Ran, Fail> {
     let command_line =
         std::iter::once(program_name(bin)).chain(args.iter().map(|a| (*a).to_owned())).collect::<Vec<_>>().join(" ");
     transcript.say(Who::Grader, format!("runs `{command_line}`"));
-    let output = assert_cmd::Command::new(bin)
-        .args(args)
-        .timeout(limit)
-        .output()
-        .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
+    let mut command = assert_cmd::Command::new(bin);
+    command.args(args).timeout(limit);
+    if !input.is_empty() {
+        transcript.say(Who::Grader, format!("types on its standard input: {}", show_bytes(input)));
+        command.write_stdin(input);
+    }
+    let output = command.output().map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
     let ran = Ran {
         command_line,
         timed_out: output.status.signal() == Some(libc::SIGKILL),
@@ -146,6 +161,8 @@ pub struct ServerProgram {
     command_line: String,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// The threads reading stdout and stderr; finished once both pipes have ended.
+    readers: Vec<thread::JoinHandle<()>>,
 }
 
 impl ServerProgram {
@@ -193,6 +210,17 @@ impl ServerProgram {
     }
 }
 
+impl ServerProgram {
+    /// Waits at most `limit` for both output pipes to end (they end when the program and anything
+    /// it started have exited).
+    fn drain(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.readers.iter().all(thread::JoinHandle::is_finished) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
 impl Drop for ServerProgram {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -200,11 +228,12 @@ impl Drop for ServerProgram {
     }
 }
 
-/// Keeps what a pipe delivers, up to [`KEPT_OUTPUT`] bytes, reading the rest away.
-fn keep(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+/// Keeps what a pipe delivers, up to [`KEPT_OUTPUT`] bytes, reading the rest away. The thread
+/// ends with the pipe.
+fn keep(mut pipe: impl Read + Send + 'static) -> (Arc<Mutex<Vec<u8>>>, thread::JoinHandle<()>) {
     let kept = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&kept);
-    thread::spawn(move || {
+    let reader = thread::spawn(move || {
         let mut buf = [0; 4096];
         while let Ok(n @ 1..) = pipe.read(&mut buf) {
             let mut kept = sink.lock().unwrap_or_else(PoisonError::into_inner);
@@ -212,7 +241,7 @@ fn keep(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
             kept.extend_from_slice(&buf[..room]);
         }
     });
-    kept
+    (kept, reader)
 }
 
 pub(crate) fn serve(
@@ -238,15 +267,21 @@ pub(crate) fn serve(
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
-        let stdout = keep(child.stdout.take().expect("piped"));
-        let stderr = keep(child.stderr.take().expect("piped"));
-        let mut server = ServerProgram { child, addr, command_line, stdout, stderr };
+        let (stdout, out_reader) = keep(child.stdout.take().expect("piped"));
+        let (stderr, err_reader) = keep(child.stderr.take().expect("piped"));
+        let mut server =
+            ServerProgram { child, addr, command_line, stdout, stderr, readers: vec![out_reader, err_reader] };
         match wait_ready(&mut server) {
             Ok(()) => {
                 transcript.say(Who::Student, format!("accepts connections on {addr}"));
                 return Ok(server);
             }
             Err(ended) => {
+                // What a program prints last ("address in use", a panic) may still be in its
+                // pipes when it has exited: read it before deciding on a retry or a verdict.
+                if !server.running() {
+                    server.drain(DRAIN_LIMIT);
+                }
                 let output = server.output();
                 transcript.say(Who::Student, format!("{ended}; {output}"));
                 if output.contains("in use") {
@@ -285,11 +320,56 @@ fn wait_ready(server: &mut ServerProgram) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::EventLog;
 
     #[test]
     fn a_panic_message_is_summarised_with_its_place() {
         let stderr = "\nthread 'main' (42) panicked at src/main.rs:20:5:\nnot yet implemented: bind\nnote: run with `RUST_BACKTRACE=1`\n";
         assert_eq!(panic_summary(stderr).unwrap(), "src/main.rs:20:5: not yet implemented: bind");
         assert_eq!(panic_summary("error: 127.0.0.1:80 is in use\n"), None);
+    }
+
+    fn transcript() -> Transcript {
+        Transcript::new(EventLog::in_memory())
+    }
+
+    #[test]
+    fn a_server_that_exits_at_once_is_reported_with_all_it_printed() {
+        // Run several times: the output used to be read before its pipe had been drained.
+        for _ in 0..5 {
+            let fail = serve(
+                Path::new("/bin/sh"),
+                |_| vec!["-c".into(), "echo starting; echo boom >&2; exit 3".into()],
+                &transcript(),
+            )
+            .err()
+            .expect("the program exits without listening");
+            assert!(!fail.grader_error, "{fail:?}");
+            assert!(fail.got.contains("exits with code 3"), "{fail:?}");
+            assert!(fail.got.contains("\"starting\\n\""), "{fail:?}");
+            assert!(fail.got.contains("\"boom\\n\""), "{fail:?}");
+        }
+    }
+
+    #[test]
+    fn input_reaches_the_program_and_is_recorded() {
+        let t = transcript();
+        let ran = run_with_input(Path::new("/bin/cat"), &[], b"MENU\n", Duration::from_secs(5), &t).unwrap();
+        assert_eq!(ran.stdout, "MENU\n");
+        let lines: Vec<String> = t.lines().iter().map(ToString::to_string).collect();
+        assert_eq!(lines[1], "grader    → types on its standard input: 5 bytes \"MENU\\n\"");
+    }
+
+    #[test]
+    fn a_port_in_use_is_retried_and_never_decides_a_verdict() {
+        let fail = serve(
+            Path::new("/bin/sh"),
+            |_| vec!["-c".into(), "echo 'error: address in use' >&2; exit 1".into()],
+            &transcript(),
+        )
+        .err()
+        .expect("the program never listens");
+        assert!(fail.grader_error, "{fail:?}");
+        assert!(fail.got.contains("taken by another process"), "{fail:?}");
     }
 }

@@ -1,0 +1,335 @@
+//! Hidden checks of exercise 05-shutdown: a client half-closes after its whole request and still
+//! reads the reply to end of file; a server reads to end of file before answering; closing is
+//! dropping; a peer that leaves early is an error value, never a panic.
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use grader::check::Setup;
+use grader::ctx::short_debug;
+use grader::net::{Conn, End};
+use grader::transcript::{quote, show_bytes};
+use grader::{Check, Ctx, Fail, Outcome, Step};
+use shutdown::Client;
+
+const CHECKS: &[Check] = &[
+    Check::new(
+        "eof-after-request",
+        "the server sees end of file right after your whole request, and the reply still reaches you",
+        Step::Close,
+        eof_after_request,
+    )
+    .timeout_ms(5000)
+    .on_timeout("does your client wait for the reply before it has half-closed?"),
+    Check::new(
+        "client-steps",
+        "send, finish_sending, receive_all: the reply is read to end of file even when it comes in pieces",
+        Step::Close,
+        client_steps,
+    )
+    .timeout_ms(5000),
+    Check::new(
+        "server-hangs-up",
+        "a server that hangs up without answering is an error value, not a panic",
+        Step::Close,
+        server_hangs_up,
+    )
+    .timeout_ms(5000),
+    Check::new(
+        "drop-closes",
+        "dropping a Client closes its connection: the server sees end of file",
+        Step::Close,
+        drop_closes,
+    ),
+    Check::new(
+        "server-reads-to-eof",
+        "answer reads the whole request up to end of file before replying, then closes",
+        Step::Close,
+        server_reads_to_eof,
+    )
+    .timeout_ms(5000)
+    .on_timeout("does answer wait for something other than end of file?"),
+    Check::new(
+        "server-client-resets",
+        "a client that resets the connection in the middle of its request is an error value, not a panic",
+        Step::Close,
+        server_client_resets,
+    ),
+];
+
+fn main() -> ExitCode {
+    grader::runner::main(CHECKS)
+}
+
+/// How long the grader waits for its own side of a conversation (generous: a busy machine).
+const LIMIT: Duration = Duration::from_secs(1);
+/// How long a call that talks to the grader may take.
+const CALL_LIMIT: Duration = Duration::from_secs(2);
+/// The request the checks send or expect: two orders, so that "the first line" is not the request.
+const REQUEST: &[u8] = b"ORDER margherita 2\nORDER funghi 1\n";
+
+/// Bytes shown as text in the conversation (`Ok("2 orders taken\n")`), not as a list of numbers.
+struct Bytes(Vec<u8>);
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&quote(&self.0, 64))
+    }
+}
+
+/// A connected pair for server-side checks: the accepted end goes to student code, the grader
+/// talks from the client end.
+fn accepted_pair(ctx: &Ctx) -> Result<(TcpStream, Conn), Fail> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
+    let addr = listener.local_addr().setup("reading the listener's address")?;
+    ctx.grader(format!("listens on {addr}; the connection it accepts goes to your code"));
+    let conn = ctx.connect(addr)?;
+    let (stream, _) = listener.accept().setup("accepting the grader's connection")?;
+    Ok((stream, conn))
+}
+
+/// What a reply of the grader's read says about a request that should end in end of file.
+fn request_problem(reply: &grader::net::Reply, request: &[u8]) -> Option<(String, &'static str)> {
+    match &reply.end {
+        End::Complete if reply.bytes == request => None,
+        End::TimedOut if reply.bytes == request => Some((
+            reply.describe(),
+            "the request arrived but the stream did not end: after sending, call shutdown(Shutdown::Write); the server cannot know otherwise that the request is complete",
+        )),
+        End::TimedOut => {
+            Some((reply.describe(), "send the whole request with write_all, then shutdown(Shutdown::Write)"))
+        }
+        _ => Some((reply.describe(), "send exactly the request, with write_all, then shutdown(Shutdown::Write)")),
+    }
+}
+
+fn eof_after_request(ctx: &mut Ctx) -> Outcome {
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    let asking = ctx.spawn(&format!("exchange({addr}, {})", quote(REQUEST, 64)), move || {
+        shutdown::exchange(addr, REQUEST).map(Bytes)
+    });
+    let mut conn = asking.while_running(|| server.accept_within(LIMIT))?;
+    let got = conn.read_to_end_within(LIMIT);
+    if let Some((what, hint)) = request_problem(&got, REQUEST) {
+        return Err(asking.explain(
+            Fail::new("accepted your connection and read until end of file")
+                .expected(format!("{}, and then end of file while your code waits for the reply", show_bytes(REQUEST)))
+                .got(what)
+                .hint(hint),
+        ));
+    }
+    let reply = b"2 orders taken\n";
+    conn.send(reply)?;
+    ctx.grader("closes the connection after its reply");
+    drop(conn);
+    match asking.join_within(CALL_LIMIT)? {
+        Ok(Bytes(got)) if got == reply => Ok(()),
+        Err(error) if matches!(error.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset) => {
+            Err(Fail::new("saw end of file after your request, replied \"2 orders taken\\n\" and closed")
+                .expected("Ok(\"2 orders taken\\n\")")
+                .got(format!("Err({error:?})"))
+                .hint("the reply could not come in: shut down only the sending half (Shutdown::Write), not Both"))
+        }
+        other => Err(Fail::new("saw end of file after your request, replied \"2 orders taken\\n\" and closed")
+            .expected("Ok(\"2 orders taken\\n\")")
+            .got(short_debug(&other))
+            .hint("after shutdown(Shutdown::Write), read until end of file (read_to_end)")),
+    }
+}
+
+fn client_steps(ctx: &mut Ctx) -> Outcome {
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    let mut client = ctx
+        .call_within(&format!("Client::connect({addr})"), CALL_LIMIT, move || Client::connect(addr))?
+        .map_err(|error| {
+        Fail::new(format!("called Client::connect({addr}) while listening there"))
+            .expected("Ok(Client)")
+            .got(format!("Err({error:?})"))
+    })?;
+    let mut conn = server.accept_within(LIMIT)?;
+    let (first, second) = REQUEST.split_at(19);
+    for part in [first, second] {
+        let call = format!("client.send({})", quote(part, 64));
+        if let Err(error) = ctx.call(&call, || client.send(part))? {
+            return Err(Fail::new(format!("called {call}")).expected("Ok(())").got(format!("Err({error:?})")));
+        }
+    }
+    if let Err(error) = ctx.call("client.finish_sending()", || client.finish_sending())? {
+        return Err(Fail::new("called client.finish_sending()").expected("Ok(())").got(format!("Err({error:?})")));
+    }
+    let got = conn.read_to_end_within(LIMIT);
+    if let Some((what, hint)) = request_problem(&got, REQUEST) {
+        return Err(Fail::new("called send twice and finish_sending, then read until end of file")
+            .expected(format!("{} (both sends), and then end of file", show_bytes(REQUEST)))
+            .got(what)
+            .hint(hint));
+    }
+    let reply = b"order 1: margherita x2\norder 2: funghi x1\n";
+    ctx.grader("replies in pieces of 10 bytes, 20ms apart, from another thread, then closes");
+    let replying = thread::spawn(move || {
+        let sent = conn.send_in_pieces(reply, 10, Duration::from_millis(20));
+        drop(conn);
+        sent
+    });
+    let received = ctx.call_within("client.receive_all()", CALL_LIMIT, move || client.receive_all().map(Bytes))?;
+    // What the student's code received decides; the grader's own send fails only as a consequence
+    // (a Client that stopped reading early is dropped, and the rest of the reply has nowhere to go).
+    let sent = replying.join().map_err(|_| Fail::grader("the grader's replying thread panicked"))?;
+    match received {
+        Ok(Bytes(got)) if got == reply => sent,
+        Err(error) if error.kind() == io::ErrorKind::ConnectionReset => Err(Fail::new(format!(
+            "sent {} in pieces of 10 bytes, then closed",
+            show_bytes(reply)
+        ))
+        .expected(format!("Ok({})", quote(reply, 64)))
+        .got(format!("Err({error:?})"))
+        .hint(
+            "the reply could not come in: finish_sending shuts down only the sending half (Shutdown::Write), not Both",
+        )),
+        other => Err(Fail::new(format!("sent {} in pieces of 10 bytes, then closed", show_bytes(reply)))
+            .expected(format!("Ok({})", quote(reply, 64)))
+            .got(short_debug(&other))
+            .hint("one read returns what has arrived so far: read until a read returns Ok(0) (read_to_end does)")),
+    }
+}
+
+fn server_hangs_up(ctx: &mut Ctx) -> Outcome {
+    // First the server reads the request and closes without a word: an orderly end of file, so
+    // the reply is empty, which exchange must report as UnexpectedEof.
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    let asking = ctx.spawn(&format!("exchange({addr}, {})", quote(REQUEST, 64)), move || {
+        shutdown::exchange(addr, REQUEST).map(Bytes)
+    });
+    let mut conn = asking.while_running(|| server.accept_within(LIMIT))?;
+    conn.read_exact_within(REQUEST.len(), LIMIT);
+    ctx.grader("closes the connection without replying");
+    drop(conn);
+    match asking.join_within(CALL_LIMIT)? {
+        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => {}
+        other => {
+            return Err(Fail::new("read your request and closed the connection without replying")
+                .expected("Err with kind UnexpectedEof: no reply is not an empty reply")
+                .got(short_debug(&other))
+                .hint("if receive_all returns no bytes at all, return io::Error::new(io::ErrorKind::UnexpectedEof, \"...\")"));
+        }
+    }
+
+    // Then the server resets the connection at once: whichever call of the client notices first
+    // (write, shutdown or read), the result must be an error value.
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    let asking = ctx.spawn(&format!("exchange({addr}, {})", quote(REQUEST, 64)), move || {
+        shutdown::exchange(addr, REQUEST).map(Bytes)
+    });
+    let conn = asking.while_running(|| server.accept_within(LIMIT))?;
+    conn.reset()?;
+    match asking.join_within(CALL_LIMIT)? {
+        Err(_) => Ok(()),
+        other => Err(Fail::new("accepted your connection and reset it at once")
+            .expected("an Err (connection reset, broken pipe or unexpected end of file)")
+            .got(short_debug(&other))
+            .hint("propagate every I/O error with ?: the server is gone, there is no reply")),
+    }
+}
+
+fn drop_closes(ctx: &mut Ctx) -> Outcome {
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    let mut client = ctx
+        .call_within(&format!("Client::connect({addr})"), CALL_LIMIT, move || Client::connect(addr))?
+        .map_err(|error| {
+        Fail::new(format!("called Client::connect({addr}) while listening there"))
+            .expected("Ok(Client)")
+            .got(format!("Err({error:?})"))
+    })?;
+    let mut conn = server.accept_within(LIMIT)?;
+    if let Err(error) = ctx.call("client.send(b\"bye\")", || client.send(b"bye"))? {
+        return Err(Fail::new("called client.send(b\"bye\")").expected("Ok(())").got(format!("Err({error:?})")));
+    }
+    let got = conn.read_exact_within(3, LIMIT);
+    if got.bytes != b"bye" {
+        return Err(Fail::new("called client.send(b\"bye\")")
+            .expected("3 bytes \"bye\" to arrive")
+            .got(got.describe())
+            .hint("send writes all the bytes with write_all"));
+    }
+    ctx.call("drop(client)", move || drop(client))?;
+    conn.expect_eof_within("dropped your Client and read", LIMIT)
+        .map_err(|fail| {
+            fail.hint("the connection closes when the last handle on the socket is dropped: keep the stream in the Client only, with no clones elsewhere")
+        })
+}
+
+/// The grader's answer function: says what it received, so a partly read request shows.
+fn count(request: &[u8]) -> Vec<u8> {
+    let lines = request.iter().filter(|&&b| b == b'\n').count();
+    format!("{} bytes, {lines} lines\n", request.len()).into_bytes()
+}
+
+fn server_reads_to_eof(ctx: &mut Ctx) -> Outcome {
+    let (stream, mut conn) = accepted_pair(ctx)?;
+    let answering = ctx.spawn("answer(stream, |request| format!(\"{} bytes, {} lines\\n\", ...))", move || {
+        shutdown::answer(stream, count).map(Bytes)
+    });
+    let (first, second) = REQUEST.split_at(19);
+    let closed_early = "your code closed the connection in the middle of the request: read until end of file (read_to_end) before answering";
+    conn.send_in_pieces(first, 5, Duration::from_millis(20))
+        .map_err(|fail| answering.explain(fail.hint(closed_early)))?;
+    ctx.grader("pauses, without ending the request");
+    let early = conn.read_exact_within(1, Duration::from_millis(150));
+    if !early.bytes.is_empty() || early.end != End::TimedOut {
+        return Err(answering.explain(
+            Fail::new(format!(
+                "sent {} in pieces, then paused without ending the request",
+                show_bytes(first)
+            ))
+            .expected("your code to keep reading: the request is complete only at end of file")
+            .got(early.describe())
+            .hint("read until end of file (read_to_end) before answering: neither the first read nor the first newline is the end of the request"),
+        ));
+    }
+    conn.send(second)
+        .and_then(|()| conn.shutdown_write())
+        .map_err(|fail| answering.explain(fail.hint(closed_early)))?;
+    let expected = count(REQUEST);
+    let got = conn.read_to_end_within(LIMIT);
+    if got.end != End::Complete || got.bytes != expected {
+        return Err(answering.explain(
+            Fail::new(format!("sent {} in pieces and shut down its sending half", show_bytes(REQUEST)))
+                .expected(format!("the reply {} and then end of file", quote(&expected, 64)))
+                .got(got.describe())
+                .hint("write_all respond(&request) after read_to_end; the stream closes when answer returns"),
+        ));
+    }
+    match answering.join_within(CALL_LIMIT)? {
+        Ok(Bytes(request)) if request == REQUEST => Ok(()),
+        other => Err(Fail::new("sent the whole request, got the reply and end of file")
+            .expected(format!("answer to return Ok({})", quote(REQUEST, 64)))
+            .got(short_debug(&other))
+            .hint("return the request you read")),
+    }
+}
+
+fn server_client_resets(ctx: &mut Ctx) -> Outcome {
+    let (stream, mut conn) = accepted_pair(ctx)?;
+    let answering = ctx.spawn("answer(stream, |request| format!(\"{} bytes, {} lines\\n\", ...))", move || {
+        shutdown::answer(stream, count).map(Bytes)
+    });
+    answering.while_running(|| conn.send(b"ORDER marg"))?;
+    thread::sleep(Duration::from_millis(50));
+    conn.reset()?;
+    match answering.join_within(LIMIT)? {
+        Err(_) => Ok(()),
+        other => Err(Fail::new("sent half a request, then reset the connection (a client that crashed)")
+            .expected("an Err (connection reset): the request never ended")
+            .got(short_debug(&other))
+            .hint("propagate read errors with ? instead of treating them as end of file")),
+    }
+}
