@@ -31,7 +31,7 @@ Commands:
 Options of grade:
   --solutions           grade solutions/ instead of exercises/ (instructors)
   --tree DIR            grade any folder of exercise crates laid out like exercises/
-  -j, --jobs N          run N checks at once (default: the number of cores, at least 2)
+  -j, --jobs N          run N checks at once (default: 3 per core; checks mostly wait)
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
 
