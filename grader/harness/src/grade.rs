@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::check::{CheckInfo, Fail};
-use crate::protocol::{Event, read_events};
+use crate::protocol::{self, Event, read_events};
 use crate::report::{CheckReport, ExerciseReport, Output, Report, Status};
 use crate::supervise::{self, Captured, Ended, Limits};
 use crate::tree::{self, Broken, BuildError, Kit, Runner};
@@ -193,7 +193,8 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
     }
     command.env("RUST_BACKTRACE", "0");
     let limits = Limits { time: Duration::from_millis(check.timeout_ms), output: OUTPUT_LIMIT };
-    let finished = supervise::run(&mut command, limits);
+    let seal = protocol::new_seal();
+    let finished = supervise::run_with_input(&mut command, limits, seal.as_bytes());
     let mut report = CheckReport {
         id: check.id.clone(),
         title: check.title.clone(),
@@ -217,16 +218,19 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
     report.stderr = output(finished.stderr);
     let events = read_events(events).unwrap_or_default();
     let mut verdict = None;
+    let mut forged = false;
     for event in events {
         match event {
             Event::Line(line) => report.transcript.push(line),
-            Event::Verdict { fail } => verdict = Some(fail),
+            Event::Verdict { fail, seal: sealed } if sealed == seal => verdict = Some(fail),
+            Event::Verdict { .. } => forged = true,
         }
     }
     (report.status, report.fail) = match (verdict, finished.ended) {
         (Some(None), _) => (Status::Pass, None),
         (Some(Some(fail)), _) if fail.grader_error => (Status::Error, Some(fail)),
         (Some(Some(fail)), _) => (Status::Fail, Some(fail)),
+        (None, _) if forged => (Status::Fail, Some(forged_verdict())),
         (None, Ended::TimedOut) => (Status::Timeout, Some(timed_out(check))),
         (None, Ended::Exited(status)) => (Status::Fail, Some(ended_early(status))),
     };
@@ -252,6 +256,13 @@ fn timed_out(check: &CheckInfo) -> Fail {
 fn seconds(limit: Duration) -> String {
     let secs = limit.as_secs_f64();
     if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs} s") }
+}
+
+fn forged_verdict() -> Fail {
+    Fail::new("ran the check")
+        .expected("the check runner to report the verdict")
+        .got("the check ended without one, and something else wrote a verdict into the grader's events file")
+        .hint("the grader decides the verdict: code that writes its own is graded as a failure")
 }
 
 fn ended_early(status: std::process::ExitStatus) -> Fail {
