@@ -212,7 +212,12 @@ impl Conn {
         if reply.end == End::Complete && reply.bytes == expected.as_bytes() {
             return Ok(());
         }
-        Err(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(reply.describe()))
+        let mut got = reply.describe();
+        if reply.end != End::Complete && !reply.bytes.is_empty() {
+            // The peer's line never ended: the mistake is the missing delimiter, not the text.
+            got.push_str(" — no newline (\\n) ended the line");
+        }
+        Err(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(got))
     }
 
     /// Fails unless the peer closes the connection (the grader reads end of file) within `limit`,
