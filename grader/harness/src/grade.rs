@@ -18,6 +18,25 @@ use crate::tree::{self, Broken, BuildError, Kit, Runner};
 pub const OUTPUT_LIMIT: usize = 4096;
 /// How long listing an exercise's checks may take.
 const LIST_LIMIT: Duration = Duration::from_secs(20);
+/// What a check costs beyond its own time limit, at most: starting its process, killing its group,
+/// reaping it, sweeping up escaped processes (milliseconds) and draining its output (at most
+/// 250 ms, when a process the sweep missed holds the pipes).
+pub const CHECK_OVERHEAD: Duration = Duration::from_secs(1);
+/// What a built grade costs besides its checks: comparing the build's fingerprint and listing
+/// each exercise's checks (milliseconds; no student code runs then).
+pub const GRADE_OVERHEAD: Duration = Duration::from_secs(2);
+
+/// The longest a grade of already built exercises can take, whatever student code does, with
+/// checks of time limits `limits` run `jobs` at once: `⌈n / jobs⌉ × (longest limit + CHECK_OVERHEAD)
+/// + GRADE_OVERHEAD`. The checks share one queue and a worker takes the next check as soon as it
+/// is free, so the k-th check to start starts within `⌊(k − 1) / jobs⌋` rounds of the longest
+/// check, and every check is done after `⌈n / jobs⌉` of them. README.md states this bound.
+pub fn time_bound(limits: &[Duration], jobs: usize) -> Duration {
+    let Some(longest) = limits.iter().max() else { return GRADE_OVERHEAD };
+    let jobs = jobs.clamp(1, limits.len());
+    let rounds = u32::try_from(limits.len().div_ceil(jobs)).unwrap_or(u32::MAX);
+    (*longest + CHECK_OVERHEAD) * rounds + GRADE_OVERHEAD
+}
 
 /// How to grade.
 #[derive(Clone, Debug)]
@@ -293,5 +312,21 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGPIPE => "SIGPIPE",
         libc::SIGTERM => "SIGTERM",
         _ => "a signal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_bound_counts_rounds_of_the_longest_check() {
+        let secs = Duration::from_secs;
+        let limits = [secs(3), secs(3), secs(8), secs(5), secs(3)];
+        // Five checks two at once: three rounds of at most 8 s + overhead each.
+        assert_eq!(time_bound(&limits, 2), (secs(8) + CHECK_OVERHEAD) * 3 + GRADE_OVERHEAD);
+        assert_eq!(time_bound(&limits, 16), secs(8) + CHECK_OVERHEAD + GRADE_OVERHEAD);
+        assert_eq!(time_bound(&limits, 0), (secs(8) + CHECK_OVERHEAD) * 5 + GRADE_OVERHEAD);
+        assert_eq!(time_bound(&[], 2), GRADE_OVERHEAD);
     }
 }
