@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::check::{CheckInfo, Fail};
 use crate::protocol::{self, Event, read_events};
+use crate::reaper;
 use crate::report::{CheckReport, ExerciseReport, Output, Report, Status};
 use crate::supervise::{self, Captured, Ended, Limits};
 use crate::tree::{self, Broken, BuildError, Kit, Runner};
@@ -99,6 +100,7 @@ pub fn grade(
         .tempdir()
         .map_err(|e| BuildError(format!("cannot create a scratch directory: {e}")))?;
     let results: Vec<Mutex<Option<CheckReport>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let runs: Mutex<Vec<reaper::Run>> = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     progress(Progress::Checking { done: 0, total: jobs.len() });
@@ -111,7 +113,8 @@ pub fn grade(
                         break;
                     };
                     let events = scratch.path().join(format!("{n}.events"));
-                    let report = run_check(kit, runner, check, &events, &listed[exercise].0);
+                    let (report, run) = run_check(kit, runner, check, &events, &listed[exercise].0);
+                    runs.lock().expect("no panics while holding the lock").extend(run);
                     *results[n].lock().expect("no panics while holding the lock") = Some(report);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(Progress::Checking { done: finished, total: jobs.len() });
@@ -119,6 +122,10 @@ pub fn grade(
             });
         }
     });
+
+    // The quick sweep after each check can miss a process while other children exit; nothing of
+    // this grade outlives it.
+    reaper::sweep_thoroughly(&runs.into_inner().expect("no panics while holding the lock"));
 
     let mut reports: Vec<Vec<CheckReport>> = listed.iter().map(|_| Vec::new()).collect();
     for ((exercise, _, _), result) in jobs.iter().zip(results) {
@@ -198,7 +205,14 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
     }
 }
 
-fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exercise: &str) -> CheckReport {
+/// Runs one check in a process of its own; its report, and what identifies its processes.
+fn run_check(
+    kit: &Kit,
+    runner: &Runner,
+    check: &CheckInfo,
+    events: &Path,
+    exercise: &str,
+) -> (CheckReport, Option<reaper::Run>) {
     let mut command = Command::new(&runner.checks);
     // Paths in messages (a panic's file:line) are shown relative to the kit, wherever the grade
     // was started from.
@@ -229,7 +243,7 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
         Ok(finished) => finished,
         Err(error) => {
             report.fail = Some(Fail::grader(format!("could not start the check runner of {exercise}: {error}")));
-            return report;
+            return (report, None);
         }
     };
     report.duration_ms = u64::try_from(finished.elapsed.as_millis()).unwrap_or(u64::MAX);
@@ -253,7 +267,7 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
         (None, Ended::TimedOut) => (Status::Timeout, Some(timed_out(check))),
         (None, Ended::Exited(status)) => (Status::Fail, Some(ended_early(status))),
     };
-    report
+    (report, Some(finished.run))
 }
 
 fn output(captured: Captured) -> Output {

@@ -12,6 +12,11 @@
 //! Only children carrying the run's mark or the run's group are touched: other children of the
 //! grading process (a test's own subprocesses, other runs going on at the same time) are left
 //! alone. On other systems the sweep does nothing.
+//!
+//! [`sweep`] finds the children cheaply, in `/proc/self/task/*/children`, after every run; the
+//! kernel documents that list as unreliable while other children exit, which in a busy grading
+//! process they do all the time. So [`sweep_thoroughly`], after a batch of runs (a whole grade),
+//! scans every process's parent in `/proc/*/stat` for whatever the quick sweeps missed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,8 +26,17 @@ pub fn new_mark() -> String {
     format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// What identifies one run's processes: its environment mark and its process group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// The value of [`crate::supervise::MARK_VAR`] the run was started with.
+    pub mark: String,
+    /// The run's process group (its first process's pid).
+    pub group: libc::pid_t,
+}
+
 #[cfg(target_os = "linux")]
-pub use linux::{become_subreaper, sweep};
+pub use linux::{become_subreaper, sweep, sweep_thoroughly};
 
 #[cfg(not(target_os = "linux"))]
 /// Nothing to do here: only Linux has child subreapers.
@@ -30,7 +44,13 @@ pub fn become_subreaper() {}
 
 #[cfg(not(target_os = "linux"))]
 /// Nothing to do here: without a subreaper, escaped processes are init's.
-pub fn sweep(_mark: &str, _group: libc::pid_t) -> usize {
+pub fn sweep(_run: &Run) -> usize {
+    0
+}
+
+#[cfg(not(target_os = "linux"))]
+/// Nothing to do here: without a subreaper, escaped processes are init's.
+pub fn sweep_thoroughly(_runs: &[Run]) -> usize {
     0
 }
 
@@ -40,6 +60,7 @@ mod linux {
     use std::sync::Once;
     use std::time::{Duration, Instant};
 
+    use super::Run;
     use crate::supervise::MARK_VAR;
 
     /// How many rounds of kill-and-reap a sweep makes at most. A killed process's own children are
@@ -63,17 +84,27 @@ mod linux {
         });
     }
 
-    /// Kills and reaps the children of this process that belong to the run marked `mark` whose
-    /// process group was `group`. Returns how many of them had left that group.
-    pub fn sweep(mark: &str, group: libc::pid_t) -> usize {
-        let entry = format!("{MARK_VAR}={mark}");
+    /// Kills and reaps the children of this process that belong to `run`, found in the quick list
+    /// of children. Returns how many of them had left the run's group.
+    pub fn sweep(run: &Run) -> usize {
+        sweep_among(children, std::slice::from_ref(run))
+    }
+
+    /// Like [`sweep`], for all of `runs`, with the children found by scanning every process.
+    pub fn sweep_thoroughly(runs: &[Run]) -> usize {
+        sweep_among(children_by_scan, runs)
+    }
+
+    fn sweep_among(children: fn() -> Vec<libc::pid_t>, runs: &[Run]) -> usize {
+        let entries: Vec<String> = runs.iter().map(|run| format!("{MARK_VAR}={}", run.mark)).collect();
+        let in_a_group = |pgrp: libc::pid_t| runs.iter().any(|run| run.group == pgrp);
         let mut escaped = 0;
         for _ in 0..ROUNDS {
             let strays: Vec<(libc::pid_t, libc::pid_t)> = children()
                 .into_iter()
                 .filter_map(|pid| {
                     let pgrp = process_group(pid)?;
-                    (pgrp == group || has_env(pid, &entry)).then_some((pid, pgrp))
+                    (in_a_group(pgrp) || has_env(pid, &entries)).then_some((pid, pgrp))
                 })
                 .collect();
             if strays.is_empty() {
@@ -85,7 +116,7 @@ mod linux {
                 unsafe {
                     libc::kill(pid, libc::SIGKILL);
                 }
-                if pgrp != group {
+                if !in_a_group(pgrp) {
                     escaped += 1;
                     if pgrp == pid {
                         // It leads a group of its own (setsid, setpgid): what stayed in that group
@@ -118,18 +149,35 @@ mod linux {
         pids
     }
 
+    /// The children of this process, by the parent of every process in `/proc/*/stat`.
+    fn children_by_scan() -> Vec<libc::pid_t> {
+        let me = libc::pid_t::try_from(std::process::id()).expect("pids fit in pid_t");
+        let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<libc::pid_t>().ok())
+            .filter(|&pid| stat_field(pid, 1) == Some(me))
+            .collect()
+    }
+
     /// The process group of `pid`, from `/proc/PID/stat` (also for a zombie).
     fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
+        stat_field(pid, 2)
+    }
+
+    /// A numeric field of `/proc/PID/stat`, counted after the command name: 0 is the state, 1 the
+    /// parent, 2 the process group.
+    fn stat_field(pid: libc::pid_t, field: usize) -> Option<libc::pid_t> {
         let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
         let after = &stat[stat.rfind(')')? + 1..];
-        after.split_whitespace().nth(2)?.parse().ok()
+        after.split_whitespace().nth(field)?.parse().ok()
     }
 
-    /// True when `pid`'s environment holds `entry` (`NAME=value`). A zombie has none.
-    fn has_env(pid: libc::pid_t, entry: &str) -> bool {
+    /// True when `pid`'s environment holds one of `entries` (`NAME=value`). A zombie has none.
+    fn has_env(pid: libc::pid_t, entries: &[String]) -> bool {
         fs::read(format!("/proc/{pid}/environ"))
-            .is_ok_and(|environ| environ.split(|&b| b == 0).any(|e| e == entry.as_bytes()))
+            .is_ok_and(|environ| environ.split(|&b| b == 0).any(|e| entries.iter().any(|entry| e == entry.as_bytes())))
     }
 
     fn reap(pid: libc::pid_t) {

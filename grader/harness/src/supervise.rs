@@ -76,6 +76,8 @@ pub struct Finished {
     pub elapsed: Duration,
     /// How many processes of the run had left its process group and were killed by the sweep.
     pub escaped: usize,
+    /// What identifies the run's processes, for a later [`reaper::sweep_thoroughly`].
+    pub run: reaper::Run,
 }
 
 /// Runs `command` to its end or its time limit. Standard input is empty.
@@ -119,7 +121,8 @@ pub fn run_with_input(command: &mut Command, limits: Limits, input: &[u8]) -> io
     // all of it before draining, so that no leftover process holds the pipes open.
     group.kill();
     let status = child.wait()?;
-    let escaped = reaper::sweep(&mark, group.0);
+    let run = reaper::Run { mark, group: group.0 };
+    let escaped = reaper::sweep(&run);
     let drain_until = Instant::now() + DRAIN_LIMIT;
     while !(out.closed && err.closed) {
         let left = drain_until.saturating_duration_since(Instant::now());
@@ -134,6 +137,7 @@ pub fn run_with_input(command: &mut Command, limits: Limits, input: &[u8]) -> io
         stderr: err.captured,
         elapsed: started.elapsed(),
         escaped,
+        run,
     })
 }
 
