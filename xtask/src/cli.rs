@@ -120,6 +120,13 @@ pub fn check_tree(dir: &Path) -> Result<PathBuf, Error> {
             if dir.exists() { e.to_string() } else { "no such folder".into() }
         ))
     })?;
+    if dir.to_str().is_none() {
+        // The grader names the tree in generated Cargo.toml files, which hold UTF-8 only.
+        return Err(error(format!(
+            "--tree {}: the path is not valid UTF-8, so cargo cannot build from it; rename or move the folder",
+            dir.display()
+        )));
+    }
     let has_exercise = entries.filter_map(Result::ok).any(|entry| {
         entry.file_name().to_str().is_some_and(grader::tree::is_exercise_name)
             && entry.path().join("Cargo.toml").is_file()
