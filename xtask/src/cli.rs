@@ -21,6 +21,9 @@ Commands:
                         and that each stub and its solution export the same public API
   bench [--runs N] [--cold]
                         measure the grading loop on this machine and print a table
+  stress N [EXERCISE...] [--tree DIR] [--at-once K]
+                        grade the solutions (or DIR) N times, K grades at once (default 2),
+                        and report every check whose verdict was not always the same
   help                  show this help
 
 Options of grade:
@@ -76,11 +79,12 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         "grade" => commands::grade::run(parser),
         "verify" => commands::verify::run(parser),
         "bench" => commands::bench::run(parser),
+        "stress" => commands::stress::run(parser),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(error(format!("unknown command {other:?}; the commands are: grade, verify, bench, help"))),
+        other => Err(error(format!("unknown command {other:?}; the commands are: grade, verify, bench, stress, help"))),
     }
 }
 

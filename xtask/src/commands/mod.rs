@@ -2,4 +2,5 @@
 
 pub mod bench;
 pub mod grade;
+pub mod stress;
 pub mod verify;
