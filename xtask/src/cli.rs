@@ -26,6 +26,9 @@ Commands:
                         and that each stub and its solution export the same public API
   bench [--runs N] [--cold]
                         measure the grading loop on this machine and print a table
+  stress N [EXERCISE...] [--tree DIR] [--at-once K]
+                        grade the solutions (or DIR) N times, K grades at once (default 2),
+                        and report every check whose verdict was not always the same
   help                  show this help
 
 Options of grade:
@@ -101,12 +104,13 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         "reset" => commands::reset::run(parser),
         "watch" => commands::watch::run(parser),
         commands::watch::WORKER => commands::watch::worker(parser),
+        "stress" => commands::stress::run(parser),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(error(format!(
-            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, verify, bench, help"
+            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, verify, bench, stress, help"
         ))),
     }
 }
@@ -158,6 +162,13 @@ pub fn check_tree(dir: &Path) -> Result<PathBuf, Error> {
             if dir.exists() { e.to_string() } else { "no such folder".into() }
         ))
     })?;
+    if dir.to_str().is_none() {
+        // The grader names the tree in generated Cargo.toml files, which hold UTF-8 only.
+        return Err(error(format!(
+            "--tree {}: the path is not valid UTF-8, so cargo cannot build from it; rename or move the folder",
+            dir.display()
+        )));
+    }
     let has_exercise = entries.filter_map(Result::ok).any(|entry| {
         entry.file_name().to_str().is_some_and(grader::tree::is_exercise_name)
             && entry.path().join("Cargo.toml").is_file()

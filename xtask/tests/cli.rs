@@ -2,7 +2,12 @@
 //! solutions and on other trees, `verify`, and every way the arguments can be wrong. These tests
 //! build and run real check runners over loopback, so they are the end-to-end proof of the kit.
 
+mod corpus_case;
+mod leftovers;
+
+use std::ffi::OsStr;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -111,21 +116,55 @@ fn an_unknown_exercise_lists_the_valid_names_and_exits_2() {
 
 #[test]
 fn bad_arguments_are_one_line_errors_with_exit_2() {
-    let cases: &[&[&str]] = &[
-        &["grade", "--frobnicate"],
-        &["frobnicate"],
-        &["grade", "--tree"],
-        &["grade", "--jobs", "zero"],
-        &["grade", "--solutions", "--tree", "."],
+    let cases: &[(&[&str], &str)] = &[
+        (&["grade", "--frobnicate"], "--frobnicate"),
+        (&["frobnicate"], "unknown command \"frobnicate\""),
+        (&["grade", "--tree"], "--tree"),
+        (&["grade", "--jobs", "zero"], "--jobs"),
+        (&["grade", "-j"], "-j"),
+        (&["grade", "--solutions", "--tree", "."], "--solutions and --tree"),
+        (&["grade", "--tree", "/dev/null"], "/dev/null"),
+        (&["verify", "--frobnicate"], "--frobnicate"),
+        (&["bench", "--runs", "0"], "--runs"),
+        (&["stress"], "how many grades"),
+        (&["stress", "0"], "at least 1"),
+        (&["stress", "2", "99"], "unknown exercise \"99\""),
+        (&["stress", "2", "--at-once", "none"], "--at-once"),
+        (&["stress", "2", "--tree", "/no/such/folder"], "no such folder"),
     ];
-    for args in cases {
-        let output = xtask().args(*args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 2, "one error line and one usage pointer: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    for (args, names) in cases {
+        one_line_error(xtask().args(*args), names);
     }
+}
+
+/// Runs `command` and asserts it failed with exit code 2 and one line naming the problem (and the
+/// usage pointer), never a panic.
+fn one_line_error(command: &mut Command, names: &str) {
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{command:?}: {stderr}");
+    assert!(stderr.starts_with("error: "), "{command:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 2, "one error line and one usage pointer: {stderr}");
+    assert!(stderr.lines().next().unwrap().contains(names), "the error does not name {names:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{command:?}: {stderr}");
+    assert!(output.stdout.is_empty(), "{command:?} printed {:?}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn arguments_that_are_not_utf8_are_one_line_errors_with_exit_2() {
+    let not_utf8 = OsStr::from_bytes(b"caf\xe9");
+    // A tree that exists and holds an exercise, at a path cargo manifests cannot name.
+    let tree = Path::new(env!("CARGO_TARGET_TMPDIR")).join(OsStr::from_bytes(b"tree-not-utf8-\xe9"));
+    let _ = fs::remove_dir_all(&tree);
+    copy_dir(&kit().join("solutions/01-bind"), &tree.join("01-bind"));
+    one_line_error(xtask().args(["grade", "--tree"]).arg(&tree), "not valid UTF-8");
+    one_line_error(xtask().args(["stress", "1", "--tree"]).arg(&tree), "not valid UTF-8");
+    one_line_error(xtask().args(["grade", "--tree"]).arg(tree.with_extension("missing")), "no such folder");
+    one_line_error(xtask().arg("grade").arg(not_utf8), "unknown exercise");
+    one_line_error(xtask().arg(not_utf8), "unknown command");
+    one_line_error(xtask().args(["grade", "--jobs"]).arg(not_utf8), "--jobs");
+    one_line_error(xtask().args(["stress"]).arg(not_utf8), "how many grades");
+    let _ = fs::remove_dir_all(&tree);
 }
 
 #[test]
@@ -275,4 +314,91 @@ fn verify_proves_every_check_fails_on_the_stub_and_passes_on_the_solution() {
     for exercise in exercises() {
         assert!(out.contains(&format!("✓ {exercise}: stub and solution export the same public API")), "{out}");
     }
+}
+
+/// The tree of a corpus case (`tests/corpus/EXERCISE/NAME.case`), written where the corpus test
+/// writes it, with its hostile report folder emptied.
+fn corpus_tree(exercise: &str, name: &str) -> PathBuf {
+    let case =
+        corpus_case::parse(&kit().join("xtask/tests/corpus").join(exercise).join(format!("{name}.case"))).unwrap();
+    let tree = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus").join(format!("{exercise}-{name}"));
+    case.write_tree(&kit().join("solutions"), &tree).unwrap();
+    leftovers::clear_reports(&tree).unwrap();
+    tree
+}
+
+#[test]
+fn text_that_imitates_a_pass_changes_nothing_in_the_report() {
+    let tree = corpus_tree("01-bind", "hostile-imitates-a-pass");
+    let (code, out) = stdout_of(xtask().args(["grade", "-v", "01", "--tree"]).arg(&tree));
+    assert_eq!(code, 1, "{out}");
+    let totals: Vec<&str> = out.lines().filter(|l| l.starts_with("Total: ")).collect();
+    assert_eq!(totals, ["Total: 5/10 checks passed, 0/1 exercises complete"], "{out}");
+    assert!(out.lines().any(|l| l.starts_with("01-bind  5/10")), "{out}");
+    // What the code printed is shown, indented and escaped: it cannot start a line or move the cursor.
+    assert!(out.contains("        test result: ok. 10 passed"), "{out}");
+    assert!(out.contains(r"\r\x1b[2K\x1b[1A\x1b[32m✓ every check passed"), "{out}");
+    assert!(!out.contains('\r') && !out.contains('\x1b'), "raw control characters: {out:?}");
+    assert!(out.lines().all(|l| !l.starts_with("test result") && !l.starts_with('{') && !l.starts_with('✓')), "{out}");
+}
+
+#[test]
+fn a_flood_of_output_is_cut_in_the_report_and_the_grade_passes() {
+    let tree = corpus_tree("02-accept-loop", "hostile-floods-output");
+    let output = xtask().args(["grade", "-v", "02", "--tree"]).arg(&tree).output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("more bytes not kept)"), "the report says how much was left out: {out}");
+    // Megabytes printed by every check; a few kilobytes shown for each.
+    assert!(output.stdout.len() < 256 * 1024, "{} bytes of report", output.stdout.len());
+}
+
+#[test]
+fn processes_that_escape_the_check_are_gone_after_a_grade_from_the_command_line() {
+    let tree = corpus_tree("02-accept-loop", "hostile-escapes-the-group");
+    let (code, out) = stdout_of(xtask().args(["grade", "-q", "02", "--tree"]).arg(&tree));
+    assert_eq!(code, 0, "{out}");
+    let left = leftovers::after_grade(&grader::tree::Kit::at(kit()), &tree, 2);
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn an_exit_with_code_0_is_a_failure_from_the_command_line_too() {
+    let tree = corpus_tree("03-client", "hostile-exits-in-send-all");
+    let (code, out) = stdout_of(xtask().args(["grade", "03", "--tree"]).arg(&tree));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("your code ended the whole process (exit code 0)"), "{out}");
+    assert!(out.contains("03-client  4/10"), "{out}");
+}
+
+#[test]
+fn stress_reports_no_differing_verdict_on_the_solutions() {
+    let (code, out) = stdout_of(xtask().args(["stress", "2"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("stress: 2 grades of solutions, 2 at once"), "{out}");
+    assert!(out.contains("stress: 0 differing verdicts"), "{out}");
+}
+
+#[test]
+fn stress_names_a_check_whose_verdict_differed_with_counts() {
+    // Code that is wrong exactly once: the first call of classify, in whichever check and grade
+    // comes first, creates a flag and returns a wrong variant; every later call is right.
+    let tree = scratch_tree("tree-wrong-once", "solutions");
+    let lib = tree.join("01-bind/src/lib.rs");
+    let source = fs::read_to_string(&lib).unwrap();
+    let flaky = source.replacen(
+        "    match error.kind() {",
+        "    if std::fs::create_dir(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../wrong-once\")).is_ok() {\n\
+         \x20       return BindError::InvalidAddress(\"wrong once\".into());\n    }\n    match error.kind() {",
+        1,
+    );
+    assert_ne!(flaky, source);
+    fs::write(&lib, flaky).unwrap();
+    let (code, out) = stdout_of(xtask().args(["stress", "3", "01", "--tree"]).arg(&tree));
+    assert_eq!(code, 1, "{out}");
+    let differing: Vec<&str> = out.lines().filter(|l| l.starts_with("  01-bind/")).collect();
+    assert_eq!(differing.len(), 1, "exactly one check was wrong once: {out}");
+    assert!(differing[0].ends_with(": fail 1, pass 2"), "{out}");
+    assert!(out.contains("      first fail: the grader "), "the failure is shown: {out}");
+    assert!(out.contains("stress: 1 of 10 checks got differing verdicts"), "{out}");
 }

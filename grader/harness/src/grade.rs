@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::check::{CheckInfo, Fail};
-use crate::protocol::{Event, read_events};
+use crate::protocol::{self, Event, read_events};
+use crate::reaper;
 use crate::report::{CheckReport, ExerciseReport, Output, Report, Status};
 use crate::supervise::{self, Captured, Ended, Limits};
 use crate::tree::{self, Broken, BuildError, Kit, Runner};
@@ -18,6 +19,25 @@ use crate::tree::{self, Broken, BuildError, Kit, Runner};
 pub const OUTPUT_LIMIT: usize = 4096;
 /// How long listing an exercise's checks may take.
 const LIST_LIMIT: Duration = Duration::from_secs(20);
+/// What a check costs beyond its own time limit, at most: starting its process, killing its group,
+/// reaping it, sweeping up escaped processes (milliseconds) and draining its output (at most
+/// 250 ms, when a process the sweep missed holds the pipes).
+pub const CHECK_OVERHEAD: Duration = Duration::from_secs(1);
+/// What a built grade costs besides its checks: comparing the build's fingerprint and listing
+/// each exercise's checks (milliseconds; no student code runs then).
+pub const GRADE_OVERHEAD: Duration = Duration::from_secs(2);
+
+/// The longest a grade of already built exercises can take, whatever student code does, with
+/// checks of time limits `limits` run `jobs` at once: `⌈n / jobs⌉ × (longest limit + CHECK_OVERHEAD)
+/// + GRADE_OVERHEAD`. The checks share one queue and a worker takes the next check as soon as it
+/// is free, so the k-th check to start starts within `⌊(k − 1) / jobs⌋` rounds of the longest
+/// check, and every check is done after `⌈n / jobs⌉` of them. README.md states this bound.
+pub fn time_bound(limits: &[Duration], jobs: usize) -> Duration {
+    let Some(longest) = limits.iter().max() else { return GRADE_OVERHEAD };
+    let jobs = jobs.clamp(1, limits.len());
+    let rounds = u32::try_from(limits.len().div_ceil(jobs)).unwrap_or(u32::MAX);
+    (*longest + CHECK_OVERHEAD) * rounds + GRADE_OVERHEAD
+}
 
 /// How to grade.
 #[derive(Clone, Debug)]
@@ -85,6 +105,7 @@ pub fn grade(
         .tempdir()
         .map_err(|e| BuildError(format!("cannot create a scratch directory: {e}")))?;
     let results: Vec<Mutex<Option<CheckReport>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let runs: Mutex<Vec<reaper::Run>> = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     progress(Progress::Checking { done: 0, total: jobs.len() });
@@ -97,7 +118,8 @@ pub fn grade(
                         break;
                     };
                     let events = scratch.path().join(format!("{n}.events"));
-                    let report = run_check(kit, runner, check, &events, &listed[exercise].0);
+                    let (report, run) = run_check(kit, runner, check, &events, &listed[exercise].0);
+                    runs.lock().expect("no panics while holding the lock").extend(run);
                     *results[n].lock().expect("no panics while holding the lock") = Some(report);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(Progress::Checking { done: finished, total: jobs.len() });
@@ -105,6 +127,10 @@ pub fn grade(
             });
         }
     });
+
+    // The quick sweep after each check can miss a process while other children exit; nothing of
+    // this grade outlives it.
+    reaper::sweep_thoroughly(&runs.into_inner().expect("no panics while holding the lock"));
 
     let mut reports: Vec<Vec<CheckReport>> = listed.iter().map(|_| Vec::new()).collect();
     for ((exercise, _, _), result) in jobs.iter().zip(results) {
@@ -184,7 +210,14 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
     }
 }
 
-fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exercise: &str) -> CheckReport {
+/// Runs one check in a process of its own; its report, and what identifies its processes.
+fn run_check(
+    kit: &Kit,
+    runner: &Runner,
+    check: &CheckInfo,
+    events: &Path,
+    exercise: &str,
+) -> (CheckReport, Option<reaper::Run>) {
     let mut command = Command::new(&runner.checks);
     // Paths in messages (a panic's file:line) are shown relative to the kit, wherever the grade
     // was started from.
@@ -198,7 +231,8 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
     }
     command.env("RUST_BACKTRACE", "0");
     let limits = Limits { time: Duration::from_millis(check.timeout_ms), output: OUTPUT_LIMIT };
-    let finished = supervise::run(&mut command, limits);
+    let seal = protocol::new_seal();
+    let finished = supervise::run_with_input(&mut command, limits, seal.as_bytes());
     let mut report = CheckReport {
         id: check.id.clone(),
         title: check.title.clone(),
@@ -214,7 +248,7 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
         Ok(finished) => finished,
         Err(error) => {
             report.fail = Some(Fail::grader(format!("could not start the check runner of {exercise}: {error}")));
-            return report;
+            return (report, None);
         }
     };
     report.duration_ms = u64::try_from(finished.elapsed.as_millis()).unwrap_or(u64::MAX);
@@ -222,20 +256,23 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
     report.stderr = output(finished.stderr);
     let events = read_events(events).unwrap_or_default();
     let mut verdict = None;
+    let mut forged = false;
     for event in events {
         match event {
             Event::Line(line) => report.transcript.push(line),
-            Event::Verdict { fail } => verdict = Some(fail),
+            Event::Verdict { fail, seal: sealed } if sealed == seal => verdict = Some(fail),
+            Event::Verdict { .. } => forged = true,
         }
     }
     (report.status, report.fail) = match (verdict, finished.ended) {
         (Some(None), _) => (Status::Pass, None),
         (Some(Some(fail)), _) if fail.grader_error => (Status::Error, Some(fail)),
         (Some(Some(fail)), _) => (Status::Fail, Some(fail)),
+        (None, _) if forged => (Status::Fail, Some(forged_verdict())),
         (None, Ended::TimedOut) => (Status::Timeout, Some(timed_out(check))),
         (None, Ended::Exited(status)) => (Status::Fail, Some(ended_early(status))),
     };
-    report
+    (report, Some(finished.run))
 }
 
 fn output(captured: Captured) -> Output {
@@ -257,6 +294,13 @@ fn timed_out(check: &CheckInfo) -> Fail {
 fn seconds(limit: Duration) -> String {
     let secs = limit.as_secs_f64();
     if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs} s") }
+}
+
+fn forged_verdict() -> Fail {
+    Fail::new("ran the check")
+        .expected("the check runner to report the verdict")
+        .got("the check ended without one, and something else wrote a verdict into the grader's events file")
+        .hint("the grader decides the verdict: code that writes its own is graded as a failure")
 }
 
 fn ended_early(status: std::process::ExitStatus) -> Fail {
@@ -287,5 +331,21 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGPIPE => "SIGPIPE",
         libc::SIGTERM => "SIGTERM",
         _ => "a signal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_bound_counts_rounds_of_the_longest_check() {
+        let secs = Duration::from_secs;
+        let limits = [secs(3), secs(3), secs(8), secs(5), secs(3)];
+        // Five checks two at once: three rounds of at most 8 s + overhead each.
+        assert_eq!(time_bound(&limits, 2), (secs(8) + CHECK_OVERHEAD) * 3 + GRADE_OVERHEAD);
+        assert_eq!(time_bound(&limits, 16), secs(8) + CHECK_OVERHEAD + GRADE_OVERHEAD);
+        assert_eq!(time_bound(&limits, 0), (secs(8) + CHECK_OVERHEAD) * 5 + GRADE_OVERHEAD);
+        assert_eq!(time_bound(&[], 2), GRADE_OVERHEAD);
     }
 }

@@ -15,6 +15,7 @@ pub mod grade;
 pub mod net;
 pub mod program;
 pub mod protocol;
+pub mod reaper;
 pub mod report;
 pub mod runner;
 pub mod supervise;

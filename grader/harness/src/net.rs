@@ -16,6 +16,9 @@ use crate::transcript::{Transcript, Who, show_bytes};
 
 /// How long the grader waits to connect to student code that should be listening.
 const CONNECT_LIMIT: Duration = Duration::from_secs(2);
+/// How long [`Conn::send_in_pieces`] waits for the peer to read a piece before sending the next
+/// anyway (a peer that does not read at all fails the check by its reply).
+const PEER_READ_LIMIT: Duration = Duration::from_secs(1);
 
 /// A listening socket of the grader's, on `127.0.0.1` and a port the kernel chose.
 pub struct Server {
@@ -72,6 +75,45 @@ fn wait_readable(socket: &impl AsRawFd, limit: Duration) -> io::Result<bool> {
             }
         }
     }
+}
+
+/// Waits, at most `limit`, until the socket at `peer` connected to `local` (the peer's end of a
+/// grader's connection) has no unread bytes in its receive queue. Linux shows the queue in
+/// `/proc/net/tcp` and `/proc/net/tcp6`; elsewhere, or when the socket is not found (it closed),
+/// there is nothing to wait for.
+fn wait_until_read(peer: SocketAddr, local: SocketAddr, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while unread_bytes(peer, local).is_some_and(|n| n > 0) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The receive queue of the TCP socket `local` connected to `remote`, from `/proc/net/tcp*`.
+fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
+    let table = if local.is_ipv4() { "/proc/net/tcp" } else { "/proc/net/tcp6" };
+    let text = std::fs::read_to_string(table).ok()?;
+    let (local, remote) = (proc_net_addr(local), proc_net_addr(remote));
+    text.lines().skip(1).find_map(|line| {
+        // `sl local rem st tx_queue:rx_queue ...`
+        let mut fields = line.split_whitespace().skip(1);
+        let (l, r) = (fields.next()?, fields.next()?);
+        let queues = fields.nth(1)?;
+        (l == local && r == remote).then(|| u64::from_str_radix(queues.split_once(':')?.1, 16).ok()).flatten()
+    })
+}
+
+/// An address as `/proc/net/tcp*` writes it: the IP's bytes as 32-bit words in host order, in
+/// hex, a colon, the port in hex.
+fn proc_net_addr(addr: SocketAddr) -> String {
+    let octets = match addr.ip() {
+        std::net::IpAddr::V4(ip) => ip.octets().to_vec(),
+        std::net::IpAddr::V6(ip) => ip.octets().to_vec(),
+    };
+    let ip: String = octets
+        .chunks(4)
+        .map(|word| format!("{:08X}", u32::from_ne_bytes(word.try_into().expect("four bytes"))))
+        .collect();
+    format!("{ip}:{:04X}", addr.port())
 }
 
 /// How a read of the grader's ended.
@@ -167,12 +209,17 @@ impl Conn {
         })
     }
 
-    /// Sends `bytes` in pieces of `piece` bytes with `gap` between them, so that the peer's reads
-    /// see them one by one.
+    /// Sends `bytes` in pieces of `piece` bytes, so that the peer's reads see them one by one: each
+    /// piece goes once the peer has read the last one (on Linux, where the peer's receive queue can
+    /// be seen) and `gap` has passed. Waiting for the read matters: a peer that is slow to read
+    /// (on a busy machine) would otherwise find several pieces waiting, and code that reads once
+    /// would get the whole message by luck.
     pub fn send_in_pieces(&mut self, bytes: &[u8], piece: usize, gap: Duration) -> Result<(), Fail> {
         self.stream.set_nodelay(true).setup("disabling Nagle's algorithm on the grader's socket")?;
+        let local = self.stream.local_addr().setup("reading the grader's address")?;
         for (i, chunk) in bytes.chunks(piece.max(1)).enumerate() {
             if i > 0 {
+                wait_until_read(self.peer, local, PEER_READ_LIMIT);
                 thread::sleep(gap);
             }
             self.send(chunk)?;
@@ -240,7 +287,12 @@ impl Conn {
         if reply.end == End::Complete && reply.bytes == expected.as_bytes() {
             return Ok(());
         }
-        Err(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(reply.describe()))
+        let mut got = reply.describe();
+        if reply.end != End::Complete && !reply.bytes.is_empty() {
+            // The peer's line never ended: the mistake is the missing delimiter, not the text.
+            got.push_str(" — no newline (\\n) ended the line");
+        }
+        Err(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(got))
     }
 
     /// Fails unless the peer closes the connection (the grader reads end of file) within `limit`,
@@ -430,6 +482,38 @@ mod tests {
         let lines: Vec<String> = t.lines().iter().map(ToString::to_string).collect();
         assert!(lines[0].starts_with("grader    → listens on 127.0.0.1:"), "{lines:?}");
         assert!(lines.iter().any(|l| l.ends_with("5 bytes \"Hello\"")), "{lines:?}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn pieces_wait_for_the_peer_to_read_so_one_read_gets_one_piece() {
+        let server = Server::bind(transcript()).unwrap();
+        let addr = server.addr();
+        let mut client = TcpStream::connect(addr).unwrap();
+        let mut conn = server.accept_within(Duration::from_secs(5)).unwrap();
+        let sender = thread::spawn(move || conn.send_in_pieces(b"abcdefgh", 2, Duration::ZERO).unwrap());
+        // A slow reader: however long it takes to come back, each read finds one piece.
+        let mut pieces = Vec::new();
+        let mut buf = [0; 64];
+        while pieces.len() < 4 {
+            thread::sleep(Duration::from_millis(20));
+            let n = client.read(&mut buf).unwrap();
+            pieces.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        sender.join().unwrap();
+        assert_eq!(pieces, ["ab", "cd", "ef", "gh"]);
+    }
+
+    #[test]
+    fn proc_net_addresses_are_written_as_the_kernel_does() {
+        assert_eq!(
+            proc_net_addr("127.0.0.1:8080".parse().unwrap()),
+            if cfg!(target_endian = "little") { "0100007F:1F90" } else { "7F000001:1F90" }
+        );
+        assert_eq!(
+            proc_net_addr("[::1]:80".parse().unwrap()),
+            format!("{}:0050", "0".repeat(24) + &format!("{:08X}", u32::from_ne_bytes([0, 0, 0, 1])))
+        );
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! the process ended early (it exited, crashed or was killed for its time limit).
 //!
 //! The verdict travels in a file named by the grading process, never on stdout or stderr, so
-//! whatever student code prints cannot change it.
+//! whatever student code prints cannot change it. Student code runs in the runner's process and can
+//! find the file's path in the runner's arguments, so a verdict counts only if it carries the
+//! runner's *seal*: a random value the grading process hands the runner on standard input, which
+//! the runner reads before any student code runs. A verdict written by anything else lacks it.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +27,32 @@ pub enum Event {
     Verdict {
         /// Why it failed, if it did.
         fail: Option<Fail>,
+        /// The seal the grading process gave the runner ([`new_seal`]).
+        #[serde(default)]
+        seal: String,
     },
+}
+
+/// A fresh random seal for one run: 128 bits from the system's random source, in hex.
+pub fn new_seal() -> String {
+    let mut bytes = [0u8; 16];
+    let random = File::open("/dev/urandom").and_then(|mut source| source.read_exact(&mut bytes));
+    if random.is_err() {
+        // No /dev/urandom: the standard library's per-process random hash keys, the time and a
+        // counter still make a value that student code cannot guess in advance.
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        for chunk in bytes.chunks_mut(8) {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+            hasher.write_u128(
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos(),
+            );
+            chunk.copy_from_slice(&hasher.finish().to_le_bytes()[..chunk.len()]);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where events go: a file (in a check runner) and/or memory (in-process use and tests).
@@ -97,12 +125,27 @@ mod tests {
         let mut log = EventLog::to_file(&path).unwrap();
         let line = Line { who: Who::Grader, text: "connect".into() };
         log.append(&Event::Line(line.clone()));
-        log.append(&Event::Verdict { fail: None });
+        log.append(&Event::Verdict { fail: None, seal: "s".into() });
         drop(log);
         // What a process killed mid-write leaves behind.
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"ev").unwrap();
         let events = read_events(&path).unwrap();
-        assert_eq!(events, vec![Event::Line(line), Event::Verdict { fail: None }]);
+        assert_eq!(events, vec![Event::Line(line), Event::Verdict { fail: None, seal: "s".into() }]);
+    }
+
+    #[test]
+    fn a_verdict_written_without_the_seal_reads_as_unsealed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events");
+        std::fs::write(&path, "{\"event\":\"verdict\",\"fail\":null}\n").unwrap();
+        assert_eq!(read_events(&path).unwrap(), vec![Event::Verdict { fail: None, seal: String::new() }]);
+    }
+
+    #[test]
+    fn seals_are_long_and_differ() {
+        let (a, b) = (new_seal(), new_seal());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
     }
 
     #[test]

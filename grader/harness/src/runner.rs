@@ -8,7 +8,7 @@
 //!   N threads, without isolation: the floor that `cargo xtask bench` compares the isolated run with.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -105,6 +105,9 @@ fn duplicate_id(checks: &[Check]) -> Option<&'static str> {
 
 fn run_isolated(check: &Check, events: &std::path::Path, bins: Bins) -> ExitCode {
     die_with_parent();
+    // The seal comes first, before any student code runs: afterwards standard input is at its end,
+    // and the seal lives only in this function.
+    let seal = read_seal();
     let log = match EventLog::to_file(events) {
         Ok(log) => log,
         Err(error) => {
@@ -115,11 +118,18 @@ fn run_isolated(check: &Check, events: &std::path::Path, bins: Bins) -> ExitCode
     let transcript = Transcript::new(log);
     ctx::report_stray_panics_to(transcript.clone());
     let fail = run_check(check, &transcript, bins).err();
-    transcript.finish(&Event::Verdict { fail });
+    transcript.finish(&Event::Verdict { fail, seal });
     let _ = std::io::stdout().flush();
     // Exit at once: threads left running by student code (a server loop, say) must not keep the
     // process alive, and their destructors must not run after the verdict.
     std::process::exit(0)
+}
+
+/// Reads the seal the grading process writes on standard input (see [`crate::protocol`]).
+fn read_seal() -> String {
+    let mut seal = String::new();
+    let _ = std::io::stdin().lock().take(256).read_to_string(&mut seal);
+    seal.trim().to_owned()
 }
 
 /// Runs one check, turning a panic that escaped it into a failure. Such a panic comes from student

@@ -2,16 +2,30 @@
 //! bounded amount of its output, and killing the whole group (the process and anything it started)
 //! when it is done. The group is killed *before* the process is reaped, while its zombie still
 //! holds the group id, so that a recycled id can never be hit.
+//!
+//! A descendant can leave the group (`setsid`, `setpgid`, `Command::process_group`) and so escape
+//! the group kill. On Linux the grading process is therefore a *child subreaper*: orphaned
+//! descendants of a run become its children instead of init's. Every run marks its process with
+//! an environment variable that descendants inherit ([`MARK_VAR`]); once the run is reaped, any
+//! child of the grading process that carries the run's mark, or still belongs to the run's group,
+//! is killed (with its own group) and reaped. A descendant that also scrubs its environment
+//! escapes this sweep: see the threat model in README.md.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::reaper;
+
 /// How long to keep reading output after the group was killed; a process that escaped the group
-/// and holds the pipes must not hold up the grader.
+/// and the sweep, and holds the pipes, must not hold up the grader.
 const DRAIN_LIMIT: Duration = Duration::from_millis(250);
+
+/// The environment variable that marks every process of a run, and its descendants, with the
+/// run's own value (the grading process's pid and a counter).
+pub const MARK_VAR: &str = "SOCKETS_COURSE_RUN";
 
 /// The bounds of a supervised run.
 #[derive(Clone, Copy, Debug)]
@@ -60,14 +74,31 @@ pub struct Finished {
     pub stderr: Captured,
     /// Wall time from start to end.
     pub elapsed: Duration,
+    /// How many processes of the run had left its process group and were killed by the sweep.
+    pub escaped: usize,
+    /// What identifies the run's processes, for a later [`reaper::sweep_thoroughly`].
+    pub run: reaper::Run,
 }
 
 /// Runs `command` to its end or its time limit. Standard input is empty.
 pub fn run(command: &mut Command, limits: Limits) -> io::Result<Finished> {
-    command.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    run_with_input(command, limits, &[])
+}
+
+/// Like [`run`], with `input` on standard input (then end of file). The input must be small (it
+/// is written at once, into the pipe's buffer).
+pub fn run_with_input(command: &mut Command, limits: Limits, input: &[u8]) -> io::Result<Finished> {
+    reaper::become_subreaper();
+    let mark = reaper::new_mark();
+    command.env(MARK_VAR, &mark);
+    command.process_group(0).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = command.spawn()?;
     let group = Group(libc::pid_t::try_from(child.id()).expect("pids fit in pid_t"));
+    if let Some(mut stdin) = child.stdin.take() {
+        // A process that exits at once closes the pipe: then there is no one to tell.
+        let _ = stdin.write_all(input);
+    }
     let exit = ExitWatch::new(group.0);
     let mut out = Stream::new(child.stdout.take().expect("stdout is piped"));
     let mut err = Stream::new(child.stderr.take().expect("stderr is piped"));
@@ -86,8 +117,12 @@ pub fn run(command: &mut Command, limits: Limits) -> io::Result<Finished> {
         }
     }
     // Whatever is left of the group goes: the process itself after a timeout, and anything it
-    // started either way.
+    // started either way. Then the process is reaped, and whatever left the group is swept up:
+    // all of it before draining, so that no leftover process holds the pipes open.
     group.kill();
+    let status = child.wait()?;
+    let run = reaper::Run { mark, group: group.0 };
+    let escaped = reaper::sweep(&run);
     let drain_until = Instant::now() + DRAIN_LIMIT;
     while !(out.closed && err.closed) {
         let left = drain_until.saturating_duration_since(Instant::now());
@@ -96,12 +131,13 @@ pub fn run(command: &mut Command, limits: Limits) -> io::Result<Finished> {
         }
         wait_for(&ExitWatch::none(), &mut [&mut out, &mut err], left, limits.output)?;
     }
-    let status = child.wait()?;
     Ok(Finished {
         ended: if timed_out { Ended::TimedOut } else { Ended::Exited(status) },
         stdout: out.captured,
         stderr: err.captured,
         elapsed: started.elapsed(),
+        escaped,
+        run,
     })
 }
 
@@ -276,5 +312,45 @@ mod tests {
             !exists || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| stat.contains(") Z "))
         });
         assert!(gone, "background process {pid} survived");
+    }
+
+    /// Whether `pid` is a live process (not gone, not a zombie).
+    fn alive(pid: libc::pid_t) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z "))
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_child_that_leaves_the_group_is_swept_up_with_its_own_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        // A process in a session of its own, and a session leader with a child in its group: all
+        // three outlive the group kill, and all hold the output pipes.
+        let script = format!(
+            "setsid sleep 30 & echo $! >> {pids}; \
+             setsid sh -c 'sleep 30 & echo $! >> {pids}; exec sleep 30' & echo $! >> {pids}; \
+             sleep 0.2; echo started",
+            pids = pids.display()
+        );
+        let done = sh(&script, 5000, 100);
+        assert!(matches!(done.ended, Ended::Exited(status) if status.success()), "{done:?}");
+        assert_eq!(done.stdout.bytes, b"started\n");
+        let pids: Vec<libc::pid_t> =
+            std::fs::read_to_string(&pids).unwrap().lines().map(|l| l.trim().parse().unwrap()).collect();
+        assert_eq!(pids.len(), 3, "{pids:?}");
+        assert!(done.escaped >= 2, "{done:?}");
+        for pid in pids {
+            assert!(!alive(pid), "process {pid} survived the run");
+        }
+        // The pipes were not held open until the drain limit by the escaped processes.
+        assert!(done.elapsed < Duration::from_secs(3), "{:?}", done.elapsed);
+    }
+
+    #[test]
+    fn input_reaches_the_process_and_then_end_of_file() {
+        let limits = Limits { time: Duration::from_secs(5), output: 100 };
+        let done = run_with_input(Command::new("cat").arg("-"), limits, b"sealed").unwrap();
+        assert_eq!(done.stdout.bytes, b"sealed");
+        assert_eq!(done.escaped, 0);
     }
 }

@@ -119,6 +119,16 @@ impl fmt::Display for BuildError {
 pub fn build(kit: &Kit, tree: &Path, exercises: &[String]) -> Result<Vec<Built>, BuildError> {
     let tree =
         fs::canonicalize(tree).map_err(|e| BuildError(format!("cannot read the tree {}: {e}", tree.display())))?;
+    // Paths go into generated Cargo.toml files, which hold UTF-8 only: a lossy path would point
+    // cargo at a folder that does not exist.
+    for (what, path) in [("the tree", &tree), ("the kit", &kit.root)] {
+        if path.to_str().is_none() {
+            return Err(BuildError(format!(
+                "cannot grade from {}: the path of {what} is not valid UTF-8",
+                path.display()
+            )));
+        }
+    }
     let generated = kit.work_dir().join("trees").join(slug(&tree));
     let record = generated.join(format!("built-{:016x}.json", fnv1a(exercises.join(",").as_bytes())));
     let fingerprint = fingerprint(kit, &tree, exercises);

@@ -5,5 +5,6 @@ pub mod grade;
 pub mod hint;
 pub mod list;
 pub mod reset;
+pub mod stress;
 pub mod verify;
 pub mod watch;

@@ -387,4 +387,20 @@ mod tests {
         assert_eq!(out.matches("      expected ").count(), 1, "{out}");
         assert!(out.contains("`cargo xtask grade 03-client` shows all 3 failing checks"), "{out}");
     }
+
+    #[test]
+    fn student_text_cannot_start_a_line_or_drive_the_terminal() {
+        let fake = "Total: 29/29 checks passed, 3/3 exercises complete";
+        let fail = Fail::new("called bind").expected("Ok").got(format!("a panic: boom\n{fake}\r\x1b[1A"));
+        let mut check = failed("a check");
+        check.fail = Some(fail);
+        check.stdout = Output { text: format!("\r\x1b[2K{fake}\n✓ all good"), dropped: 0 };
+        let report = Report { tree: "t".into(), exercises: vec![exercise(vec![check])] };
+        let out = render(&report, &layout(Detail::Failures, None));
+        let totals: Vec<&str> = out.lines().filter(|l| l.starts_with("Total: ")).collect();
+        assert_eq!(totals.len(), 1, "{out}");
+        assert!(totals[0].starts_with("Total: 0/1 checks passed"), "{out}");
+        assert!(!out.contains('\r') && !out.contains('\x1b'), "{out:?}");
+        assert!(out.contains(r"\r\x1b[2KTotal: 29/29"), "escaped, still readable: {out}");
+    }
 }

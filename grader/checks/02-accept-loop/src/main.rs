@@ -28,6 +28,13 @@ const CHECKS: &[Check] = &[
     )
     .on_timeout("does serve go back to accept after each client, and stop after `limit` clients?"),
     Check::new(
+        "closes-after-reply",
+        "after the greeting the connection is closed, while the server goes on",
+        Step::Close,
+        closes_after_reply,
+    )
+    .timeout_ms(5000),
+    Check::new(
         "new-socket-per-client",
         "each client is handed to the handler on its own new socket",
         Step::Accept,
@@ -119,12 +126,33 @@ fn several_in_a_row(ctx: &mut Ctx) -> Outcome {
     let (addr, running) = serve_greet(ctx, 3)?;
     running.while_running(|| {
         for _ in 0..3 {
-            hello(ctx, addr).map_err(|fail| fail.hint("after serving a client, go back to accept the next one"))?;
+            hello(ctx, addr).map_err(|fail| fail.hint("after serving a client, loop back to accept the next one"))?;
         }
         Ok(())
     })?;
     let got = running.join_within(WAIT)?;
     expect_summary("serve(&listener, Some(3), greet)", got, Summary { served: 3, failed: 0 })
+}
+
+fn closes_after_reply(ctx: &mut Ctx) -> Outcome {
+    let (addr, running) = serve_greet(ctx, 2)?;
+    running.while_running(|| {
+        let mut conn = ctx.connect(addr)?;
+        conn.send(HELLO)?;
+        conn.expect_line(r#"sent "Hello, server!" (no newline) and waited"#, GREETING, WAIT)?;
+        ctx.grader("keeps its end open and reads on");
+        conn.expect_eof_within("read the greeting, then kept reading with its end of the connection open", WAIT)
+            .map_err(|fail| {
+                fail.hint(
+                    "close the connection when the client is served: greet owns the stream, and dropping it at \
+                     the end of greet closes it, unless another handle (a clone kept in a Vec, say) keeps it open",
+                )
+            })
+    })?;
+    // A second client lets serve reach its limit and return.
+    hello(ctx, addr).map_err(|fail| running.explain(fail))?;
+    let got = running.join_within(WAIT)?;
+    expect_summary("serve(&listener, Some(2), greet)", got, Summary { served: 2, failed: 0 })
 }
 
 fn new_socket_per_client(ctx: &mut Ctx) -> Outcome {
@@ -267,17 +295,23 @@ fn program_serves(ctx: &mut Ctx) -> Outcome {
         fail.got(got)
     };
     for _ in 0..2 {
-        hello(ctx, addr).map_err(annotate)?;
+        hello(ctx, addr).map_err(|fail| {
+            annotate(fail.hint("bind once, then serve(&listener, None, greet): one listener, and a loop of accepts"))
+        })?;
     }
-    // Two clients connect before either is served; a server that re-binds per client loses one.
-    let mut first = ctx.connect(addr)?;
-    let mut second = ctx.connect(addr)?;
-    first.send(HELLO)?;
-    second.send(HELLO)?;
-    for conn in [&mut first, &mut second] {
-        conn.expect_line("connected two clients at once, each sent \"Hello, server!\"", GREETING, WAIT)
-            .map_err(|fail| fail.hint("bind once, then loop on accept with the same listener"))?;
-    }
+    // Two clients connect before either is served; a server that re-binds per client loses one,
+    // at whichever step the grader notices it first.
+    let at_once = || -> Outcome {
+        let mut first = ctx.connect(addr)?;
+        let mut second = ctx.connect(addr)?;
+        first.send(HELLO)?;
+        second.send(HELLO)?;
+        for conn in [&mut first, &mut second] {
+            conn.expect_line("connected two clients at once, each sent \"Hello, server!\"", GREETING, WAIT)?;
+        }
+        Ok(())
+    };
+    at_once().map_err(|fail| annotate(fail.hint("bind once, then loop on accept with the same listener")))?;
     let expected = format!("listening on {addr}");
     if !server.wait_for_stdout(&expected, WAIT) {
         return Err(Fail::new(format!("started `{}`", server.command_line()))

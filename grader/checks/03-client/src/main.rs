@@ -112,7 +112,10 @@ fn hello_exchange(ctx: &mut Ctx) -> Outcome {
         conn.send(REPLY.as_bytes())?;
         Ok(conn)
     })?;
-    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), running.join_within(WAIT)?)?;
+    let got = running.join_within(WAIT).map_err(|fail| {
+        fail.hint("talk returns once the reply line has arrived: stop reading at the newline, do not wait for the end of the stream")
+    })?;
+    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), got)?;
     // talk has returned: its stream is dropped, so the grader reads end of file, and nothing
     // but the message was sent.
     conn.expect_eof_within("read on after the request, once talk had returned", WAIT).map_err(|fail| {
@@ -130,8 +133,12 @@ fn reply_in_pieces(ctx: &mut Ctx) -> Outcome {
         let _ = conn.send_in_pieces(REPLY.as_bytes(), 4, Duration::from_millis(30));
         Ok(conn)
     })?;
-    expect_reply(&format!("talk({}, {HELLO:?})", server.addr()), running.join_within(WAIT)?)
-        .map_err(|fail| fail.hint("one read returns what has arrived so far: read in a loop until the newline"))
+    // Returning early (one read) and never returning (waiting for the end of the stream) are the
+    // same mistake seen from two sides.
+    let call = format!("talk({}, {HELLO:?})", server.addr());
+    running.join_within(WAIT).and_then(|got| expect_reply(&call, got)).map_err(|fail| {
+        fail.hint("one read returns what has arrived so far: read in a loop until the newline, and stop there")
+    })
 }
 
 fn stops_at_newline(ctx: &mut Ctx) -> Outcome {
