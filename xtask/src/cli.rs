@@ -29,6 +29,8 @@ Commands:
   stress N [EXERCISE...] [--tree DIR] [--at-once K]
                         grade the solutions (or DIR) N times, K grades at once (default 2),
                         and report every check whose verdict was not always the same
+  release OUT_DIR [--force]
+                        write the student copy of the kit: no solutions, no private checks
   help                  show this help
 
 Options of grade:
@@ -105,12 +107,13 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         "watch" => commands::watch::run(parser),
         commands::watch::WORKER => commands::watch::worker(parser),
         "stress" => commands::stress::run(parser),
+        "release" => commands::release::run(parser),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(error(format!(
-            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, verify, bench, stress, help"
+            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, verify, bench, stress, release, help"
         ))),
     }
 }

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod grade;
 pub mod hint;
 pub mod list;
+pub mod release;
 pub mod reset;
 pub mod stress;
 pub mod verify;
