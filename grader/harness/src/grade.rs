@@ -176,6 +176,7 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
         stdout: Output::default(),
         stderr: Output::default(),
         duration_ms: 0,
+        points: check.points,
     }
 }
 
@@ -204,6 +205,7 @@ fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, events: &Path, exerc
         stdout: Output::default(),
         stderr: Output::default(),
         duration_ms: 0,
+        points: check.points,
     };
     let finished = match finished {
         Ok(finished) => finished,
