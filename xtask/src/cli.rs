@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use grader::tree::Kit;
 
 use crate::commands;
+use crate::render::Format;
 
 pub const HELP: &str = "\
 sockets-course: learn the socket lifecycle by filling in exercises; hidden checks grade them.
@@ -27,6 +28,10 @@ Options of grade:
   -j, --jobs N          run N checks at once (default: the number of cores, at least 2)
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
+  --format FORMAT       human (the default), json (the kit's schema, see the README),
+                        junit (JUnit XML for CI), gradescope (Gradescope's results.json)
+                        or classroom (for GitHub Classroom's autograding reporter)
+  -o, --output FILE     write the report to FILE instead of standard output
 
 An EXERCISE is named by its folder (01-bind), its number (01 or 1) or its name (bind).
 
@@ -137,4 +142,12 @@ pub fn jobs(value: OsString) -> Result<usize, Error> {
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
         .ok_or_else(|| error(format!("--jobs takes a number of checks to run at once, at least 1 (got {value:?})")))
+}
+
+/// Parses the value of `--format`.
+pub fn format(value: OsString) -> Result<Format, Error> {
+    value
+        .to_str()
+        .and_then(Format::named)
+        .ok_or_else(|| error(format!("--format takes one of {} (got {value:?})", Format::NAMES.join(", "))))
 }

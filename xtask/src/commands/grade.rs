@@ -1,14 +1,17 @@
-//! `cargo xtask grade`: grades a tree of exercise crates and prints the report.
+//! `cargo xtask grade`: grades a tree of exercise crates and prints (or writes) the report in the
+//! format asked for.
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use grader::grade::{self, Options, Progress};
 
 use crate::cli::{self, Error};
-use crate::render::human::{self, Detail};
+use crate::render::Format;
+use crate::render::human::Detail;
 use crate::style::Style;
 
 pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
@@ -19,6 +22,8 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let mut solutions = false;
     let mut options = Options::default();
     let mut detail = Detail::Failures;
+    let mut format: Option<Format> = None;
+    let mut output: Option<PathBuf> = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Long("solutions") => solutions = true,
@@ -26,6 +31,8 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             Short('j') | Long("jobs") => options.jobs = cli::jobs(parser.value()?)?,
             Short('v') | Long("verbose") => detail = Detail::Everything,
             Short('q') | Long("quiet") => detail = Detail::Totals,
+            Long("format") => format = Some(cli::format(parser.value()?)?),
+            Short('o') | Long("output") => output = Some(PathBuf::from(parser.value()?)),
             Long("help") | Short('h') => {
                 print!("{}", cli::HELP);
                 return Ok(ExitCode::SUCCESS);
@@ -34,6 +41,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             other => return Err(other.unexpected().into()),
         }
     }
+    let exercises = cli::select_exercises(&kit, &named)?;
     let tree = match (solutions, tree) {
         (true, Some(_)) => {
             return Err(cli::error("--solutions and --tree choose the tree twice; give one"));
@@ -42,7 +50,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         (false, Some(dir)) => cli::check_tree(&dir)?,
         (false, None) => kit.root.join("exercises"),
     };
-    let exercises = cli::select_exercises(&kit, &named)?;
+    let format = format.unwrap_or(Format::Human);
     let shown_tree = tree.strip_prefix(&kit.root).unwrap_or(&tree).display().to_string();
 
     let live = std::io::stderr().is_terminal();
@@ -54,11 +62,41 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             }
         }
     };
+    let started = Instant::now();
     let report = grade::grade(&kit, &tree, &exercises, &options, &progress).map_err(|e| cli::error(e.to_string()))?;
+    let elapsed = started.elapsed();
     if live {
         eprint!("\r\x1b[2K");
     }
-    let style = Style::for_stdout();
-    print!("{}", human::render(&report, &style, detail));
+    match &output {
+        None => print!("{}", format.render(&report, elapsed, &Style::for_stdout(), detail)),
+        Some(file) => {
+            write_atomically(file, &format.render(&report, elapsed, &Style::plain(), detail))?;
+            eprintln!(
+                "Wrote the report to {}: {}/{} checks passed, {}/{} points",
+                file.display(),
+                report.passed(),
+                report.total(),
+                report.score(),
+                report.max_score()
+            );
+        }
+    }
     Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Writes `content` to `file` through a temporary file beside it, so that a reader (Gradescope, a
+/// CI step, an instructor's script) never sees half a report. Creates missing parent folders.
+pub fn write_atomically(file: &Path, content: &str) -> Result<(), Error> {
+    let fail = |e: std::io::Error| cli::error(format!("cannot write {}: {e}", file.display()));
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let mut temporary = file.as_os_str().to_owned();
+    temporary.push(format!(".tmp{}", std::process::id()));
+    std::fs::write(&temporary, content).map_err(fail)?;
+    std::fs::rename(&temporary, file).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        fail(e)
+    })
 }
