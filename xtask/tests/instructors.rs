@@ -1,5 +1,6 @@
-//! What instructors rely on: points, and the machine-readable formats (json, junit, gradescope,
-//! classroom) read back by real parsers and checked against the fields their consumers require.
+//! What instructors rely on: points, the machine-readable formats (json, junit, gradescope,
+//! classroom) read back by real parsers and checked against the fields their consumers require,
+//! and batch grading of a generated class of submissions with the CSV's totals checked.
 //!
 //! Each test grades real trees over loopback. They take one lock in turn, so that two of them never
 //! crowd the machine's two cores at once: the checks are timing-sensitive.
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -383,18 +385,314 @@ fn classroom_results_give_the_reporter_the_points() {
 }
 
 #[test]
-fn format_options_are_checked() {
-    let cases: &[(&[&str], &str)] =
-        &[(&["grade", "--format", "xml"], "--format takes one of human, json, junit, gradescope, classroom")];
+fn format_and_batch_options_are_checked() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["grade", "--format", "xml"], "--format takes one of human, json, junit, gradescope, classroom"),
+        (&["grade", "--parallel", "2"], "add --submissions DIR"),
+        (&["grade", "--submissions", "/no/such/folder"], "no such folder"),
+        (&["grade", "--submissions", ".", "--format", "json"], "--format does not apply"),
+        (&["grade", "--submissions", ".", "--solutions"], "do not apply"),
+        (&["grade", "--submissions", ".", "--parallel", "0"], "--parallel takes a whole number"),
+        (&["grade", "--submissions", ".", "--time-limit", "soon"], "--time-limit takes a whole number of seconds"),
+    ];
     for (args, message) in cases {
         let (code, _, err) = run(xtask().args(*args));
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.starts_with("error: ") && err.contains(message), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 2, "one error line and one usage pointer: {err}");
     }
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(xtask().args(["grade", "--submissions"]).arg(empty.path()));
+    assert_eq!(code, 2);
+    assert!(err.contains("holds no folders"), "{err}");
     let (code, out, _) = run(xtask().arg("--help"));
     assert_eq!(code, 0);
-    for option in ["--format FORMAT", "--output FILE"] {
+    for option in ["--format FORMAT", "--output FILE", "--submissions DIR", "--parallel N", "--time-limit SECS"] {
         assert!(out.contains(option), "--help lacks {option}");
+    }
+}
+
+/// A generated submission: how it differs from the solutions, and what the grade must find.
+struct Submission {
+    name: &'static str,
+    kind: Kind,
+}
+
+enum Kind {
+    /// A copy of solutions/ (in a copy of the whole kit, when `nested`).
+    Solution { nested: bool },
+    /// A copy of exercises/: the untouched stubs.
+    Stub,
+    /// A solution with one line changed, and the checks that must catch it, all in `exercise`.
+    Bug {
+        exercise: &'static str,
+        file: &'static str,
+        from: &'static str,
+        to: &'static str,
+        caught_by: &'static [&'static str],
+    },
+    /// A solution whose exercise does not compile.
+    DoesNotCompile { exercise: &'static str },
+    /// A solution without one of its exercises.
+    Missing { exercise: &'static str },
+    /// A folder with no exercise in it.
+    Empty,
+    /// A build script that never ends: the submission's time limit must stop it.
+    BuildHangs,
+}
+
+fn class() -> Vec<Submission> {
+    use Kind::*;
+    let mut class = Vec::new();
+    for name in ["ada", "alan", "barbara", "donald", "edsger", "grace"] {
+        class.push(Submission { name, kind: Solution { nested: false } });
+    }
+    class.push(Submission { name: "ken-kit-clone", kind: Solution { nested: true } });
+    for name in ["stub-1", "stub-2", "stub-3"] {
+        class.push(Submission { name, kind: Stub });
+    }
+    class.extend([
+        Submission {
+            name: "bug-addr-in-use-is-other",
+            kind: Bug {
+                exercise: "01-bind",
+                file: "src/lib.rs",
+                from: "io::ErrorKind::AddrInUse => BindError::AddrInUse(addr)",
+                to: "io::ErrorKind::AddrInUse => BindError::Other(addr, error)",
+                caught_by: &["address-in-use"],
+            },
+        },
+        Submission {
+            name: "bug-exit-code-zero-on-error",
+            kind: Bug {
+                exercise: "01-bind",
+                file: "src/main.rs",
+                from: "eprintln!(\"error: {error}\");\n            ExitCode::FAILURE",
+                to: "eprintln!(\"error: {error}\");\n            ExitCode::SUCCESS",
+                caught_by: &["program-reports-errors"],
+            },
+        },
+        Submission {
+            name: "bug-parse-hangs-on-ipv6",
+            kind: Bug {
+                exercise: "01-bind",
+                file: "src/lib.rs",
+                from: "    text.parse().map_err",
+                to: "    if text.contains('[') {\n        loop {\n            std::thread::park();\n        }\n    }\n    text.parse().map_err",
+                caught_by: &["parse-address"],
+            },
+        },
+        Submission {
+            name: "bug-greeting-without-newline",
+            kind: Bug {
+                exercise: "02-accept-loop",
+                file: "src/lib.rs",
+                from: "stream.write_all(GREETING.as_bytes())?;",
+                to: "stream.write_all(GREETING.trim_end().as_bytes())?;",
+                caught_by: &[
+                    "classic-client",
+                    "several-in-a-row",
+                    "early-disconnect",
+                    "stops-after-limit",
+                    "program-serves-clients",
+                ],
+            },
+        },
+        Submission {
+            name: "bug-greet-waits-for-a-client-that-left",
+            kind: Bug {
+                exercise: "02-accept-loop",
+                file: "src/lib.rs",
+                from: "    if n > 0 {",
+                to: "    if n == 0 {\n        loop {\n            std::thread::park();\n        }\n    }\n    if n > 0 {",
+                caught_by: &["early-disconnect", "silent-client", "program-serves-clients"],
+            },
+        },
+        Submission {
+            name: "bug-one-write-is-not-write-all",
+            kind: Bug {
+                exercise: "03-client",
+                file: "src/lib.rs",
+                from: "writer.write_all(message)?;",
+                to: "let _ = writer.write(message)?;",
+                caught_by: &["write-all"],
+            },
+        },
+        Submission {
+            name: "bug-reply-printed-on-stderr",
+            kind: Bug {
+                exercise: "03-client",
+                file: "src/main.rs",
+                from: "println!(\"{reply}\");",
+                to: "eprintln!(\"{reply}\");",
+                caught_by: &["program-talks"],
+            },
+        },
+        Submission { name: "broken-does-not-compile", kind: DoesNotCompile { exercise: "02-accept-loop" } },
+        Submission { name: "broken-missing-client", kind: Missing { exercise: "03-client" } },
+        Submission { name: "broken-empty", kind: Empty },
+        Submission { name: "broken-build-hangs", kind: BuildHangs },
+    ]);
+    class
+}
+
+/// Writes the class into `dir`, one folder per submission.
+fn generate(dir: &Path, class: &[Submission]) {
+    let _ = fs::remove_dir_all(dir);
+    fs::create_dir_all(dir).unwrap();
+    for submission in class {
+        let to = dir.join(submission.name);
+        match &submission.kind {
+            Kind::Solution { nested: false } => copy_dir(&kit().join("solutions"), &to),
+            Kind::Solution { nested: true } => {
+                copy_dir(&kit().join("solutions"), &to.join("exercises"));
+                fs::write(to.join("README.md"), "a student's clone of the kit").unwrap();
+            }
+            Kind::Stub => copy_dir(&kit().join("exercises"), &to),
+            Kind::Bug { exercise, file, from, to: changed, .. } => {
+                copy_dir(&kit().join("solutions"), &to);
+                replace(&to.join(exercise).join(file), from, changed);
+            }
+            Kind::DoesNotCompile { exercise } => {
+                copy_dir(&kit().join("solutions"), &to);
+                let lib = to.join(exercise).join("src/lib.rs");
+                let text = fs::read_to_string(&lib).unwrap();
+                fs::write(&lib, format!("{text}\npub fn broken() -> u8 {{ \"not a number\" }}\n")).unwrap();
+            }
+            Kind::Missing { exercise } => {
+                copy_dir(&kit().join("solutions"), &to);
+                fs::remove_dir_all(to.join(exercise)).unwrap();
+            }
+            Kind::Empty => fs::create_dir_all(to.join("notes")).unwrap(),
+            Kind::BuildHangs => {
+                copy_dir(&kit().join("solutions"), &to);
+                fs::write(
+                    to.join("01-bind/build.rs"),
+                    "fn main() { loop { std::thread::sleep(std::time::Duration::from_secs(1)); } }\n",
+                )
+                .unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn a_generated_class_is_graded_in_one_command_with_the_right_totals() {
+    let _machine = machine();
+    // What each check is worth, from the reference.
+    let (_, json) = grade(Some("--solutions"), "json");
+    let reference = check_json_schema(&json);
+    let worth = checks_of(&reference);
+    let max: BTreeMap<String, u64> = reference["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (str_of(e, "exercise").to_owned(), u64_of(e, "max_points")))
+        .collect();
+    let max_total: u64 = max.values().sum();
+
+    let class = class();
+    assert!(class.len() >= 20);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("class");
+    generate(&dir, &class);
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("class-grades");
+    let _ = fs::remove_dir_all(&out_dir);
+
+    let started = Instant::now();
+    // The time limit is far above what a submission takes (seconds), so only the hanging build hits it.
+    let (code, out, err) = run(xtask().args(["grade", "--time-limit", "90", "--submissions"]).arg(&dir));
+    let elapsed = started.elapsed();
+    eprintln!(
+        "batch of {} submissions: {:.1} s, {:.1} submissions per minute\n{out}",
+        class.len(),
+        elapsed.as_secs_f64(),
+        class.len() as f64 / elapsed.as_secs_f64() * 60.0
+    );
+    assert_eq!(code, 1, "two submissions cannot be graded: {out}\n{err}");
+    assert!(out.contains(&format!("Graded {} of {} submissions in ", class.len() - 2, class.len())), "{out}");
+    let table = out_dir.join("grades.csv");
+    assert!(out.contains(&table.display().to_string()), "says where it wrote, by default beside the class: {out}");
+
+    let mut reader = csv::Reader::from_path(&table).unwrap();
+    let mut header: Vec<String> = vec!["student".into()];
+    header.extend(exercises());
+    header.extend(["total", "max", "status", "note"].map(String::from));
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), header);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut names: Vec<&str> = class.iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(rows.iter().map(|r| &r[0]).collect::<Vec<_>>(), names, "one row per student, by name");
+
+    for row in &rows {
+        let submission = class.iter().find(|s| s.name == &row[0]).unwrap();
+        let field = |name: &str| &row[header.iter().position(|h| h == name).unwrap()];
+        let note = field("note");
+        // What each exercise must score, worked out from what the submission is.
+        let expected: BTreeMap<String, Option<u64>> = max
+            .iter()
+            .map(|(exercise, &full)| {
+                let points = match &submission.kind {
+                    Kind::Solution { .. } => Some(full),
+                    Kind::Stub => Some(0),
+                    Kind::Bug { exercise: buggy, caught_by, .. } if buggy == exercise => Some(
+                        full - caught_by.iter().map(|id| worth[&(exercise.clone(), (*id).to_owned())].2).sum::<u64>(),
+                    ),
+                    Kind::DoesNotCompile { exercise: broken } | Kind::Missing { exercise: broken }
+                        if broken == exercise =>
+                    {
+                        Some(0)
+                    }
+                    Kind::Bug { .. } | Kind::DoesNotCompile { .. } | Kind::Missing { .. } => Some(full),
+                    Kind::Empty | Kind::BuildHangs => None,
+                };
+                (exercise.clone(), points)
+            })
+            .collect();
+        for (exercise, points) in &expected {
+            let shown = field(exercise);
+            assert_eq!(shown, points.map(|p| p.to_string()).unwrap_or_default(), "{} {exercise}: {note}", &row[0]);
+        }
+        let total: u64 = expected.values().flatten().sum();
+        assert_eq!(field("total"), total.to_string(), "{}", &row[0]);
+        assert_eq!(field("max"), max_total.to_string(), "{}", &row[0]);
+        let graded = !matches!(submission.kind, Kind::Empty | Kind::BuildHangs);
+        assert_eq!(field("status"), if graded { "graded" } else { "not graded" }, "{}", &row[0]);
+
+        // The reason is in the row.
+        match &submission.kind {
+            Kind::Solution { .. } | Kind::Stub => assert_eq!(note, "", "{}", &row[0]),
+            Kind::Bug { caught_by: ["parse-address"], .. } => {
+                assert!(note.contains("01-bind: 1 check timed out"), "{note}")
+            }
+            Kind::Bug { .. } => {}
+            Kind::DoesNotCompile { exercise } => {
+                assert!(note.starts_with(&format!("{exercise}: your crate does not compile: ")), "{note}")
+            }
+            Kind::Missing { exercise } => assert!(note.starts_with(&format!("{exercise}: missing: ")), "{note}"),
+            Kind::Empty => assert!(note.contains("no exercise folders"), "{note}"),
+            Kind::BuildHangs => assert!(note.contains("took longer than 90 s"), "{note}"),
+        }
+
+        // One json report per graded student, in the documented schema, agreeing with the CSV.
+        let report = out_dir.join("reports").join(format!("{}.json", &row[0]));
+        if !graded {
+            assert!(!report.exists(), "{}", report.display());
+            continue;
+        }
+        let report = check_json_schema(&fs::read_to_string(&report).unwrap());
+        assert_eq!(u64_of(&report, "points"), total, "{}", &row[0]);
+        assert!(str_of(&report, "tree").starts_with(&dir.join(&row[0]).display().to_string()), "{report}");
+        if let Kind::Bug { exercise, caught_by, .. } = &submission.kind {
+            let failed: Vec<&str> = report["exercises"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["exercise"] == *exercise)
+                .flat_map(|e| e["checks"].as_array().unwrap())
+                .filter(|c| c["status"] != "pass")
+                .map(|c| str_of(c, "check"))
+                .collect();
+            assert_eq!(&failed, caught_by, "{}", &row[0]);
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! `cargo xtask grade`: grades a tree of exercise crates and prints (or writes) the report in the
-//! format asked for.
+//! format asked for; with `--submissions`, grades a whole class (see [`super::batch`]).
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -10,6 +10,7 @@ use std::time::Instant;
 use grader::grade::{self, Options, Progress};
 
 use crate::cli::{self, Error};
+use crate::commands::batch;
 use crate::render::Format;
 use crate::render::human::Detail;
 use crate::style::Style;
@@ -21,18 +22,35 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let mut tree: Option<PathBuf> = None;
     let mut solutions = false;
     let mut options = Options::default();
+    let mut jobs_given = false;
     let mut detail = Detail::Failures;
     let mut format: Option<Format> = None;
     let mut output: Option<PathBuf> = None;
+    let mut submissions: Option<PathBuf> = None;
+    let mut batch_options = batch::Settings::default();
+    // A batch-only option given without --submissions is a mistake worth naming.
+    let mut batch_only: Option<&str> = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Long("solutions") => solutions = true,
             Long("tree") => tree = Some(PathBuf::from(parser.value()?)),
-            Short('j') | Long("jobs") => options.jobs = cli::jobs(parser.value()?)?,
+            Short('j') | Long("jobs") => {
+                options.jobs = cli::jobs(parser.value()?)?;
+                jobs_given = true;
+            }
             Short('v') | Long("verbose") => detail = Detail::Everything,
             Short('q') | Long("quiet") => detail = Detail::Totals,
             Long("format") => format = Some(cli::format(parser.value()?)?),
             Short('o') | Long("output") => output = Some(PathBuf::from(parser.value()?)),
+            Long("submissions") => submissions = Some(PathBuf::from(parser.value()?)),
+            Long("parallel") => {
+                batch_options.parallel = cli::count("--parallel", parser.value()?)?;
+                batch_only = Some("--parallel");
+            }
+            Long("time-limit") => {
+                batch_options.time_limit = cli::seconds("--time-limit", parser.value()?)?;
+                batch_only = Some("--time-limit");
+            }
             Long("help") | Short('h') => {
                 print!("{}", cli::HELP);
                 return Ok(ExitCode::SUCCESS);
@@ -42,6 +60,23 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         }
     }
     let exercises = cli::select_exercises(&kit, &named)?;
+    if let Some(dir) = submissions {
+        if solutions || tree.is_some() {
+            return Err(cli::error("--submissions grades the folders in it; --solutions and --tree do not apply"));
+        }
+        if format.is_some() {
+            return Err(cli::error(
+                "--submissions writes a CSV and one json report per student; --format does not apply",
+            ));
+        }
+        if jobs_given {
+            batch_options.jobs = Some(options.jobs);
+        }
+        return batch::run(&kit, &cli::check_submissions(&dir)?, output, &exercises, &batch_options);
+    }
+    if let Some(option) = batch_only {
+        return Err(cli::error(format!("{option} applies to batch grading: add --submissions DIR")));
+    }
     let tree = match (solutions, tree) {
         (true, Some(_)) => {
             return Err(cli::error("--solutions and --tree choose the tree twice; give one"));

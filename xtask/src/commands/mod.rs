@@ -1,4 +1,5 @@
 //! One module per `cargo xtask` command.
 
+pub mod batch;
 pub mod grade;
 pub mod verify;

@@ -2,6 +2,7 @@
 //! anything.
 
 pub mod classroom;
+pub mod csv;
 pub mod gradescope;
 pub mod human;
 pub mod json;
