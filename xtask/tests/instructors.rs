@@ -1,6 +1,7 @@
 //! What instructors rely on: points, the machine-readable formats (json, junit, gradescope,
 //! classroom) read back by real parsers and checked against the fields their consumers require,
-//! and batch grading of a generated class of submissions with the CSV's totals checked.
+//! the Gradescope template run outside Gradescope, and batch grading of a generated class of
+//! submissions with the CSV's totals checked.
 //!
 //! Each test grades real trees over loopback. They take one lock in turn, so that two of them never
 //! crowd the machine's two cores at once: the checks are timing-sensitive.
@@ -382,6 +383,50 @@ fn classroom_results_give_the_reporter_the_points() {
         // It travels base64-encoded in one environment variable, which Linux caps at 128 KiB.
         assert!(out.len() * 4 / 3 < 100 * 1024, "{} bytes", out.len());
     }
+}
+
+/// Runs the Gradescope template's `run_autograder` on a submission, outside Gradescope (as the
+/// current user, with the autograder folder in a scratch place), and returns its results.json.
+fn run_autograder(name: &str, fill: impl FnOnce(&Path)) -> Value {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gradescope").join(name);
+    let _ = fs::remove_dir_all(&root);
+    fs::create_dir_all(root.join("submission")).unwrap();
+    fill(&root.join("submission"));
+    let output = std::process::Command::new("bash")
+        .arg(kit().join("templates/gradescope/run_autograder"))
+        .env("AUTOGRADER", &root)
+        .env("KIT", kit())
+        .env("GRADER_USER", "")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "run_autograder failed: {log}");
+    let text = fs::read_to_string(root.join("results/results.json")).unwrap_or_else(|e| panic!("{e}: {log}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("results.json is not JSON ({e}): {text}"))
+}
+
+#[test]
+fn the_gradescope_template_grades_an_upload_and_explains_an_empty_one() {
+    let _machine = machine();
+    let (_, json) = grade(Some("--solutions"), "json");
+    let reference = check_json_schema(&json);
+
+    // A whole copy of the kit, zipped with its folder, with build output in it.
+    let results = run_autograder("kit-clone", |submission| {
+        let clone = submission.join("sockets-course-main");
+        copy_dir(&kit().join("solutions"), &clone.join("exercises"));
+        fs::create_dir_all(clone.join("exercises/01-bind/target/debug")).unwrap();
+        fs::write(clone.join("exercises/01-bind/target/debug/junk"), "not source").unwrap();
+    });
+    assert_eq!(results["score"].as_u64(), Some(u64_of(&reference, "max_points")), "{results}");
+    assert_eq!(results["tests"].as_array().unwrap().len() as u64, u64_of(&reference, "total"));
+    let graded = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gradescope/kit-clone/tree");
+    assert!(graded.join("01-bind/src/lib.rs").is_file() && !graded.join("01-bind/target").exists());
+
+    let results = run_autograder("nothing", |submission| fs::write(submission.join("README.md"), "hi").unwrap());
+    assert_eq!(results["score"].as_u64(), Some(0), "{results}");
+    assert!(str_of(&results, "output").starts_with("No exercise found."), "{results}");
+    assert_eq!(results["tests"].as_array().unwrap().len(), 0);
 }
 
 #[test]
