@@ -41,7 +41,7 @@ Batch grading, for instructors (grade --submissions DIR [EXERCISE...]):
                         (default: DIR-grades beside DIR)
   --parallel N          grade N submissions at once (default: 2)
   -j, --jobs N          run N checks at once within each submission (default: 2)
-  --time-limit SECS     give up on a submission after SECS seconds, build included (default: 300)
+  --time-limit SECS     give up on a submission after SECS seconds, build included (default: 120)
 
 An EXERCISE is named by its folder (01-bind), its number (01 or 1) or its name (bind).
 

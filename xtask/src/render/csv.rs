@@ -50,7 +50,15 @@ mod tests {
     use super::*;
 
     fn row(student: &str, note: &str) -> Row {
-        Row { student: student.into(), points: vec![Some(3), None], total: 3, max: 10, graded: true, note: note.into() }
+        Row {
+            student: student.into(),
+            points: vec![Some(3), None],
+            total: 3,
+            max: 10,
+            graded: true,
+            note: note.into(),
+            timed_out: false,
+        }
     }
 
     #[test]
