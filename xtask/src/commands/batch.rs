@@ -18,7 +18,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use grader::grade::{self, Options};
@@ -100,14 +100,18 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let running = AtomicUsize::new(0);
-    let done = AtomicBool::new(false);
+    let workers_left = AtomicUsize::new(0);
     let rows: Vec<Mutex<Option<Row>>> = students.iter().map(|_| Mutex::new(None)).collect();
     let bar = Bar { live, total: students.len(), started };
     let workers = settings.parallel.min(students.len()).max(1);
     let slots = (0..workers).map(|_| Slot::take(kit)).collect::<Result<Vec<Slot>, Error>>()?;
+    workers_left.store(slots.len(), Ordering::Relaxed);
     std::thread::scope(|scope| {
         for slot in &slots {
             scope.spawn(|| {
+                // Counts this worker out however it ends, so that the ticker below never waits
+                // for a worker that panicked.
+                let _left = Leaving(&workers_left);
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let Some(student) = students.get(n) else { break };
@@ -122,13 +126,12 @@ pub fn run(
         }
         // Keeps the elapsed time moving while a long build runs.
         scope.spawn(|| {
-            while !done.load(Ordering::Relaxed) && finished.load(Ordering::Relaxed) < students.len() {
+            while workers_left.load(Ordering::Relaxed) > 0 {
                 bar.draw(finished.load(Ordering::Relaxed), running.load(Ordering::Relaxed));
                 std::thread::sleep(Duration::from_millis(500));
             }
         });
     });
-    done.store(true, Ordering::Relaxed);
     bar.clear();
 
     let mut rows: Vec<Row> =
@@ -163,6 +166,15 @@ pub fn run(
         reports.display()
     );
     Ok(if graded == rows.len() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Decrements a count of running workers when dropped.
+struct Leaving<'a>(&'a AtomicUsize);
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The submission folders of `dir`, by name; hidden folders (`.git`) are not submissions.
@@ -315,11 +327,19 @@ impl Job<'_> {
     }
 }
 
-/// Where a submission's exercise crates are: the folder itself, or its `exercises/` when the
-/// student handed in a whole copy of the kit.
+/// Where a submission's exercise crates are: the folder itself, its `exercises/` when the student
+/// handed in a whole copy of the kit, or either inside one more folder (as unpacked zips often are).
 fn exercise_root(submission: &Path) -> PathBuf {
-    let nested = submission.join("exercises");
-    if nested.is_dir() && holds_exercises(&nested) { nested } else { submission.to_path_buf() }
+    let mut candidates = vec![submission.to_path_buf(), submission.join("exercises")];
+    let mut inner: Vec<PathBuf> = fs::read_dir(submission)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    inner.sort();
+    for dir in inner {
+        candidates.push(dir.join("exercises"));
+        candidates.push(dir);
+    }
+    candidates.into_iter().find(|dir| holds_exercises(dir)).unwrap_or_else(|| submission.to_path_buf())
 }
 
 fn holds_exercises(dir: &Path) -> bool {
@@ -457,6 +477,17 @@ mod tests {
         assert_eq!(exercise_root(dir.path()), dir.path());
         fs::create_dir_all(dir.path().join("exercises/01-bind")).unwrap();
         assert_eq!(exercise_root(dir.path()), dir.path().join("exercises"));
+    }
+
+    #[test]
+    fn a_submission_wrapped_in_one_more_folder_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("notes")).unwrap();
+        fs::create_dir_all(dir.path().join("sockets-course-main/exercises/02-accept-loop")).unwrap();
+        assert_eq!(exercise_root(dir.path()), dir.path().join("sockets-course-main/exercises"));
+        let other = tempfile::tempdir().unwrap();
+        fs::create_dir_all(other.path().join("my-work/01-bind")).unwrap();
+        assert_eq!(exercise_root(other.path()), other.path().join("my-work"));
     }
 
     #[test]
