@@ -5,10 +5,12 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use grader::tree::Kit;
 
 use crate::commands;
+use crate::render::Format;
 
 pub const HELP: &str = "\
 sockets-course: learn the socket lifecycle by filling in exercises; hidden checks grade them.
@@ -39,6 +41,19 @@ Options of grade:
   -j, --jobs N          run N checks at once (default: 3 per core; checks mostly wait)
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
+  --format FORMAT       human (the default), json (the kit's schema, see the README),
+                        junit (JUnit XML for CI), gradescope (Gradescope's results.json)
+                        or classroom (for GitHub Classroom's autograding reporter)
+  -o, --output FILE     write the report to FILE instead of standard output
+
+Batch grading, for instructors (grade --submissions DIR [EXERCISE...]):
+  --submissions DIR     grade every folder in DIR as one student's submission: its exercise
+                        crates (01-bind/, ...) or a copy of the kit holding exercises/
+  -o, --output DIR      where to write grades.csv and reports/STUDENT.json
+                        (default: DIR-grades beside DIR)
+  --parallel N          grade N submissions at once (default: 2)
+  -j, --jobs N          run N checks at once within each submission (default: 2)
+  --time-limit SECS     give up on a submission after SECS seconds, build included (default: 120)
 
 Options of watch and list:
   -j, --jobs N          run N checks at once, as for grade
@@ -53,6 +68,7 @@ wrapped to the terminal's width; piped output is never wrapped.
 
 Exit codes: 0 every check passed (or the command did its job), 1 some check failed (or you
 declined), 2 the command could not run.
+With --submissions: 0 every submission was graded (whatever its score), 1 some could not be.
 ";
 
 /// A mistake in the arguments, or a condition that keeps a command from running.
@@ -192,4 +208,49 @@ pub fn jobs(value: OsString) -> Result<usize, Error> {
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
         .ok_or_else(|| error(format!("--jobs takes a number of checks to run at once, at least 1 (got {value:?})")))
+}
+
+/// Parses a count of at least 1, such as the value of `--parallel`.
+pub fn count(option: &str, value: OsString) -> Result<usize, Error> {
+    value
+        .to_str()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .ok_or_else(|| error(format!("{option} takes a whole number, at least 1 (got {value:?})")))
+}
+
+/// Parses a number of seconds, at least 1, such as the value of `--time-limit`.
+pub fn seconds(option: &str, value: OsString) -> Result<Duration, Error> {
+    value
+        .to_str()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| error(format!("{option} takes a whole number of seconds, at least 1 (got {value:?})")))
+}
+
+/// Parses the value of `--format`.
+pub fn format(value: OsString) -> Result<Format, Error> {
+    value
+        .to_str()
+        .and_then(Format::named)
+        .ok_or_else(|| error(format!("--format takes one of {} (got {value:?})", Format::NAMES.join(", "))))
+}
+
+/// Checks that `dir` is a folder of submissions (at least one folder in it).
+pub fn check_submissions(dir: &Path) -> Result<PathBuf, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        error(format!(
+            "--submissions {}: {}",
+            dir.display(),
+            if dir.exists() { e.to_string() } else { "no such folder".into() }
+        ))
+    })?;
+    if !entries.filter_map(Result::ok).any(|entry| entry.path().is_dir()) {
+        return Err(error(format!(
+            "--submissions {} holds no folders: put each student's submission in a folder of its own",
+            dir.display()
+        )));
+    }
+    Ok(dir.to_path_buf())
 }

@@ -229,6 +229,7 @@ mod tests {
             transcript: Vec::new(),
             stdout: Output::default(),
             stderr: Output::default(),
+            points: 1,
             duration_ms: 0,
         }
     }

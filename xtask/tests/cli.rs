@@ -333,7 +333,7 @@ fn text_that_imitates_a_pass_changes_nothing_in_the_report() {
     let (code, out) = stdout_of(xtask().args(["grade", "-v", "01", "--tree"]).arg(&tree));
     assert_eq!(code, 1, "{out}");
     let totals: Vec<&str> = out.lines().filter(|l| l.starts_with("Total: ")).collect();
-    assert_eq!(totals, ["Total: 5/10 checks passed, 0/1 exercises complete"], "{out}");
+    assert_eq!(totals, ["Total: 5/10 checks passed, 5/13 points, 0/1 exercises complete"], "{out}");
     assert!(out.lines().any(|l| l.starts_with("01-bind  5/10")), "{out}");
     // What the code printed is shown, indented and escaped: it cannot start a line or move the cursor.
     assert!(out.contains("        test result: ok. 10 passed"), "{out}");

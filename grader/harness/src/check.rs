@@ -12,6 +12,9 @@ use crate::ctx::Ctx;
 /// that a hung accept loop does not keep a student waiting.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// What a check is worth unless it says otherwise.
+pub const DEFAULT_POINTS: u32 = 1;
+
 /// The step of the socket lifecycle a check is about. Failure messages name it, so that a student
 /// knows which part of the chapter to re-read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +90,8 @@ pub type Outcome = Result<(), Fail>;
 /// fn binds(_ctx: &mut Ctx) -> Outcome { Ok(()) }
 /// const CHECK: Check = Check::new("ephemeral-port", "binding port 0 gives a real port", Step::Bind, binds)
 ///     .timeout_ms(2000)
-///     .on_timeout("does your bind wait for something?");
+///     .on_timeout("does your bind wait for something?")
+///     .points(2);
 /// ```
 #[derive(Clone, Copy)]
 pub struct Check {
@@ -104,12 +108,21 @@ pub struct Check {
     pub timeout: Duration,
     /// What to suggest when the time limit is hit.
     pub timeout_hint: &'static str,
+    /// What passing the check is worth (its weight in a score).
+    pub points: u32,
 }
 
 impl Check {
     /// A check with the default time limit.
     pub const fn new(id: &'static str, title: &'static str, step: Step, run: fn(&mut Ctx) -> Outcome) -> Self {
-        Check { id, title, step, run, timeout: DEFAULT_TIMEOUT, timeout_hint: "" }
+        Check { id, title, step, run, timeout: DEFAULT_TIMEOUT, timeout_hint: "", points: DEFAULT_POINTS }
+    }
+
+    /// Sets what passing the check is worth: more than one point for the checks that take the most
+    /// work (a whole program, a server that must survive bad clients).
+    pub const fn points(mut self, points: u32) -> Self {
+        self.points = points;
+        self
     }
 
     /// Overrides the time limit.
@@ -133,6 +146,7 @@ impl Check {
             step: self.step,
             timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
             timeout_hint: self.timeout_hint.to_owned(),
+            points: self.points,
         }
     }
 }
@@ -150,6 +164,13 @@ pub struct CheckInfo {
     pub timeout_ms: u64,
     /// See [`Check::timeout_hint`].
     pub timeout_hint: String,
+    /// See [`Check::points`]. Check lists remembered before points existed weigh 1.
+    #[serde(default = "default_points")]
+    pub points: u32,
+}
+
+fn default_points() -> u32 {
+    DEFAULT_POINTS
 }
 
 /// Why a check failed: what the grader did, what it expected, what it got, and where to look.

@@ -207,6 +207,7 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
         stdout: Output::default(),
         stderr: Output::default(),
         duration_ms: 0,
+        points: check.points,
     }
 }
 
@@ -243,6 +244,7 @@ fn run_check(
         stdout: Output::default(),
         stderr: Output::default(),
         duration_ms: 0,
+        points: check.points,
     };
     let finished = match finished {
         Ok(finished) => finished,

@@ -58,6 +58,15 @@ pub struct CheckReport {
     pub stderr: Output,
     /// Wall time of the check, in milliseconds.
     pub duration_ms: u64,
+    /// What passing the check is worth.
+    pub points: u32,
+}
+
+impl CheckReport {
+    /// The points earned: all of them for a pass, none otherwise.
+    pub fn score(&self) -> u32 {
+        if self.status == Status::Pass { self.points } else { 0 }
+    }
 }
 
 /// One exercise's result.
@@ -75,6 +84,16 @@ impl ExerciseReport {
     /// How many checks passed.
     pub fn passed(&self) -> usize {
         self.checks.iter().filter(|c| c.status == Status::Pass).count()
+    }
+
+    /// Points earned.
+    pub fn score(&self) -> u32 {
+        self.checks.iter().map(CheckReport::score).sum()
+    }
+
+    /// Points there are to earn.
+    pub fn max_score(&self) -> u32 {
+        self.checks.iter().map(|c| c.points).sum()
     }
 
     /// True when it built and every check passed.
@@ -103,6 +122,16 @@ impl Report {
         self.exercises.iter().map(|e| e.checks.len()).sum()
     }
 
+    /// Points earned, over all exercises.
+    pub fn score(&self) -> u32 {
+        self.exercises.iter().map(ExerciseReport::score).sum()
+    }
+
+    /// Points there are to earn, over all exercises.
+    pub fn max_score(&self) -> u32 {
+        self.exercises.iter().map(ExerciseReport::max_score).sum()
+    }
+
     /// Exercises with every check passing.
     pub fn complete(&self) -> usize {
         self.exercises.iter().filter(|e| e.complete()).count()
@@ -111,5 +140,46 @@ impl Report {
     /// True when every exercise is complete.
     pub fn all_passed(&self) -> bool {
         self.exercises.iter().all(ExerciseReport::complete)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(status: Status, points: u32) -> CheckReport {
+        CheckReport {
+            id: format!("{status:?}-{points}"),
+            title: String::new(),
+            step: Step::Bind,
+            status,
+            fail: None,
+            transcript: Vec::new(),
+            stdout: Output::default(),
+            stderr: Output::default(),
+            duration_ms: 0,
+            points,
+        }
+    }
+
+    #[test]
+    fn only_passed_checks_earn_their_points() {
+        let exercise = ExerciseReport {
+            name: "01-bind".into(),
+            broken: None,
+            checks: vec![
+                check(Status::Pass, 2),
+                check(Status::Fail, 3),
+                check(Status::Timeout, 1),
+                check(Status::Error, 1),
+                check(Status::Pass, 1),
+            ],
+        };
+        assert_eq!((exercise.score(), exercise.max_score()), (3, 8));
+        let other =
+            ExerciseReport { name: "02-accept-loop".into(), broken: None, checks: vec![check(Status::Pass, 4)] };
+        let report = Report { tree: "t".into(), exercises: vec![exercise, other] };
+        assert_eq!((report.score(), report.max_score()), (7, 12));
+        assert_eq!((report.passed(), report.total()), (3, 6));
     }
 }

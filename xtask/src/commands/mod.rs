@@ -1,5 +1,6 @@
 //! One module per `cargo xtask` command.
 
+pub mod batch;
 pub mod bench;
 pub mod grade;
 pub mod hint;

@@ -56,8 +56,9 @@ pub fn render(report: &Report, layout: &Layout) -> String {
         }
     }
     let checks = format!("{}/{} checks passed", report.passed(), report.total());
+    let points = format!("{}/{} points", report.score(), report.max_score());
     let exercises = format!("{}/{} exercises complete", report.complete(), report.exercises.len());
-    let total = format!("Total: {checks}, {exercises}");
+    let total = format!("Total: {checks}, {points}, {exercises}");
     let _ = writeln!(out, "{}", if report.all_passed() { style.green(&total) } else { style.bold(&total) });
     if layout.detail != Detail::Totals
         && let Some(next) = report.exercises.iter().find(|e| !e.complete())
@@ -71,7 +72,13 @@ pub fn render(report: &Report, layout: &Layout) -> String {
 pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
     let style = &layout.style;
     let mut out = String::new();
-    let score = format!("{}/{}", exercise.passed(), exercise.checks.len());
+    let score = format!(
+        "{}/{} checks, {}/{} points",
+        exercise.passed(),
+        exercise.checks.len(),
+        exercise.score(),
+        exercise.max_score()
+    );
     let score = if exercise.complete() { style.green(&score) } else { score };
     let _ = writeln!(out, "{}  {score}", style.bold(&exercise.name));
     if let Some(broken) = &exercise.broken {
@@ -123,13 +130,48 @@ fn check_lines(out: &mut String, check: &CheckReport, layout: &Layout, details: 
         Status::Timeout => style.yellow("✗ timed out:"),
         Status::Error => style.yellow("! grader error:"),
     };
-    wrapped(out, &format!("  {mark} "), 4, &check.title, layout.width);
-    if !details {
-        return;
+    // Most checks are worth one point; only the heavier ones say so.
+    let worth = if check.points == 1 { String::new() } else { format!(" ({} points)", check.points) };
+    wrapped(out, &format!("  {mark} "), 4, &format!("{}{worth}", check.title), layout.width);
+    if details {
+        fields(out, check, layout);
+        stream(out, "your code printed on stdout", &check.stdout, layout);
+        stream(out, "your code printed on stderr", &check.stderr, layout);
     }
+}
+
+/// Why a check ended as it did, one field per line (the lifecycle step, what the grader did, what
+/// it expected and got, a hint) and the conversation. Not indented and not wrapped: the machine
+/// formats reuse it, so that a failure reads the same everywhere.
+pub fn verdict(check: &CheckReport, style: &Style, detail: Detail) -> String {
+    let mut out = String::new();
+    fields(&mut out, check, &Layout { style: *style, detail, width: None });
+    dedent(&out)
+}
+
+/// What student code printed during the check, bounded; not indented (see [`verdict`]).
+pub fn printed(check: &CheckReport, style: &Style) -> String {
+    let layout = Layout { style: *style, detail: Detail::Failures, width: None };
+    let mut out = String::new();
+    stream(&mut out, "your code printed on stdout", &check.stdout, &layout);
+    stream(&mut out, "your code printed on stderr", &check.stderr, &layout);
+    dedent(&out)
+}
+
+/// Removes the indentation under a check line.
+fn dedent(text: &str) -> String {
+    text.lines().map(|line| format!("{}\n", line.strip_prefix(DETAIL_INDENT).unwrap_or(line))).collect()
+}
+
+/// How far the details of a check are indented under its line.
+const DETAIL_INDENT: &str = "      ";
+
+fn fields(out: &mut String, check: &CheckReport, layout: &Layout) {
+    let style = &layout.style;
     let field = |out: &mut String, name: &str, value: &str| {
         if !value.is_empty() {
-            wrapped(out, &format!("      {} ", style.dim(&format!("{name:<9}"))), 16, &clean(value), layout.width);
+            let heading = format!("{DETAIL_INDENT}{} ", style.dim(&format!("{name:<9}")));
+            wrapped(out, &heading, 16, &clean(value), layout.width);
         }
     };
     if let Some(fail) = &check.fail {
@@ -144,7 +186,7 @@ fn check_lines(out: &mut String, check: &CheckReport, layout: &Layout, details: 
     // Two lines (the call and its panic) say no more than the message; longer ones show the exchange.
     let transcript = &check.transcript;
     if !transcript.is_empty() && (transcript.len() > 2 || layout.detail == Detail::Everything) {
-        let _ = writeln!(out, "      {}", style.dim("conversation"));
+        let _ = writeln!(out, "{DETAIL_INDENT}{}", style.dim("conversation"));
         let (head, tail) = if transcript.len() > SHOWN_TRANSCRIPT {
             (SHOWN_TRANSCRIPT / 2, SHOWN_TRANSCRIPT / 2)
         } else {
@@ -161,16 +203,14 @@ fn check_lines(out: &mut String, check: &CheckReport, layout: &Layout, details: 
             }
         }
     }
-    printed(out, "your code printed on stdout", &check.stdout, layout);
-    printed(out, "your code printed on stderr", &check.stderr, layout);
 }
 
-fn printed(out: &mut String, heading: &str, output: &Output, layout: &Layout) {
+fn stream(out: &mut String, heading: &str, output: &Output, layout: &Layout) {
     if output.is_empty() {
         return;
     }
     let style = &layout.style;
-    let _ = writeln!(out, "      {}", style.dim(heading));
+    let _ = writeln!(out, "{DETAIL_INDENT}{}", style.dim(heading));
     for line in output.text.lines().take(SHOWN_OUTPUT_LINES) {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let mut shown: String = clean(line).chars().take(SHOWN_LINE_CHARS).collect();
@@ -307,6 +347,7 @@ mod tests {
             transcript: Vec::new(),
             stdout: Output::default(),
             stderr: Output::default(),
+            points: 1,
             duration_ms: 1,
         }
     }

@@ -1,3 +1,56 @@
-//! Output formats of a grade report, one module each.
+//! Output formats of a grade report, one module each. They render a [`Report`]; they never decide
+//! anything.
 
+pub mod classroom;
+pub mod csv;
+pub mod gradescope;
 pub mod human;
+pub mod json;
+pub mod junit;
+
+use std::time::Duration;
+
+use grader::report::Report;
+
+/// The formats `cargo xtask grade --format` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// For people: colored when a terminal, with the explanation of each failure.
+    Human,
+    /// The kit's own schema (see [`json`]).
+    Json,
+    /// JUnit XML, for CI systems.
+    Junit,
+    /// Gradescope's `results.json`.
+    Gradescope,
+    /// The result GitHub Classroom's autograding reporter reads.
+    Classroom,
+}
+
+impl Format {
+    /// The names on the command line, in the order `--help` lists them.
+    pub const NAMES: &[&str] = &["human", "json", "junit", "gradescope", "classroom"];
+
+    /// The format named `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "human" => Some(Format::Human),
+            "json" => Some(Format::Json),
+            "junit" => Some(Format::Junit),
+            "gradescope" => Some(Format::Gradescope),
+            "classroom" => Some(Format::Classroom),
+            _ => None,
+        }
+    }
+
+    /// Renders `report`, which took `elapsed` to grade; `layout` is for the human format.
+    pub fn render(self, report: &Report, elapsed: Duration, layout: &human::Layout) -> String {
+        match self {
+            Format::Human => human::render(report, layout),
+            Format::Json => json::render(report, elapsed),
+            Format::Junit => junit::render(report, elapsed),
+            Format::Gradescope => gradescope::render(report, elapsed),
+            Format::Classroom => classroom::render(report, elapsed),
+        }
+    }
+}

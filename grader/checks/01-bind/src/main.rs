@@ -31,7 +31,8 @@ const CHECKS: &[Check] = &[
         "binding a port another socket holds is an AddrInUse error",
         Step::Bind,
         address_in_use,
-    ),
+    )
+    .points(2),
     Check::new(
         "address-not-available",
         "binding an IP this machine does not have is an AddrNotAvailable error",
@@ -52,14 +53,16 @@ const CHECKS: &[Check] = &[
         Step::Bind,
         program_ok,
     )
-    .timeout_ms(5000),
+    .timeout_ms(5000)
+    .points(2),
     Check::new(
         "program-reports-errors",
         "the program reports a failed bind in one line and a non-zero exit code",
         Step::Bind,
         program_errors,
     )
-    .timeout_ms(5000),
+    .timeout_ms(5000)
+    .points(2),
 ];
 
 fn main() -> ExitCode {

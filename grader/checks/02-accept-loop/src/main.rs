@@ -46,7 +46,8 @@ const CHECKS: &[Check] = &[
         Step::Accept,
         early_disconnect,
     )
-    .on_timeout("does greet wait for data from a client that already left?"),
+    .on_timeout("does greet wait for data from a client that already left?")
+    .points(2),
     Check::new(
         "silent-client",
         "greet returns Ok and sends nothing to a client that left without a word",
@@ -59,20 +60,23 @@ const CHECKS: &[Check] = &[
         Step::Accept,
         handler_error,
     )
-    .on_timeout("does serve stop, or wait forever, after a handler error?"),
+    .on_timeout("does serve stop, or wait forever, after a handler error?")
+    .points(2),
     Check::new(
         "stops-after-limit",
         "with a limit of 2, clients waiting in the backlog are served in turn and the third is not",
         Step::Accept,
         stops_after_limit,
-    ),
+    )
+    .points(2),
     Check::new(
         "program-serves-clients",
         "the program serves clients one after another, and clients that wait in line",
         Step::Accept,
         program_serves,
     )
-    .timeout_ms(8000),
+    .timeout_ms(8000)
+    .points(3),
     Check::new(
         "program-reports-errors",
         "the program reports a failed bind in one line and a non-zero exit code",

@@ -25,13 +25,15 @@ const CHECKS: &[Check] = &[
         Step::ReadWrite,
         reply_in_pieces,
     )
-    .on_timeout("does talk wait for the end of the stream? Stop reading at the newline"),
+    .on_timeout("does talk wait for the end of the stream? Stop reading at the newline")
+    .points(2),
     Check::new(
         "stops-at-newline",
         "talk returns at the newline while the server keeps the connection open",
         Step::ReadWrite,
         stops_at_newline,
-    ),
+    )
+    .points(2),
     Check::new(
         "line-byte-by-byte",
         "receive_line reads a line that comes one byte per read",
@@ -57,7 +59,9 @@ const CHECKS: &[Check] = &[
         Step::Connect,
         refused,
     ),
-    Check::new("program-talks", "the program prints the server's reply", Step::Connect, program_talks).timeout_ms(5000),
+    Check::new("program-talks", "the program prints the server's reply", Step::Connect, program_talks)
+        .timeout_ms(5000)
+        .points(2),
     Check::new(
         "program-reports-errors",
         "the program reports a refused connection in one line and a non-zero exit code",
