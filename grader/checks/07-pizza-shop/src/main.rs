@@ -243,6 +243,12 @@ fn reply_rules(ctx: &mut Ctx) -> Outcome {
     for &(line, expected, hint) in cases {
         let reply = ctx.call(&format!("shop.reply({line:?})"), || shop.reply(line))?;
         if !expected.accepts(reply.as_bytes()) {
+            // Right but for its newline: say so, whatever the case's own hint is about.
+            let hint = if !reply.ends_with('\n') && expected.accepts(format!("{reply}\n").as_bytes()) {
+                "every reply is one line that ends in a newline (\\n): a client reads up to it, and waits for it"
+            } else {
+                hint
+            };
             return Err(Fail::new(format!("called shop.reply({line:?}) after the calls above"))
                 .expected(expected.describe())
                 .got(format!("{reply:?}"))
@@ -308,15 +314,19 @@ fn server_errors_keep_connection(ctx: &mut Ctx) -> Outcome {
 fn server_split_lines(ctx: &mut Ctx) -> Outcome {
     let (serving, addr) = start_shop(ctx)?;
     let mut conn = serving.while_running(|| ctx.connect(addr))?;
+    let pieces =
+        "one read may return part of a line: collect bytes until the \\n (BufReader::read_line does) before answering";
     serving.while_running(|| {
-        conn.send_in_pieces(b"ORDER margherita 2\n", 5, Duration::from_millis(20))?;
+        // A server that takes the first piece for the whole line closes or answers early: the
+        // sending itself can fail, and the failure must say why.
+        conn.send_in_pieces(b"ORDER margherita 2\n", 5, Duration::from_millis(20)).map_err(|fail| fail.hint(pieces))?;
         check_reply(
             &mut conn,
             "sent \"ORDER margherita 2\\n\" in pieces of 5 bytes, 20ms apart",
             Expect::Line("OK 1\n"),
-            "one read may return part of a line: collect bytes until the \\n (BufReader::read_line does) before answering",
+            pieces,
         )?;
-        conn.send_in_pieces(b"STATUS 1\n", 3, Duration::from_millis(20))?;
+        conn.send_in_pieces(b"STATUS 1\n", 3, Duration::from_millis(20)).map_err(|fail| fail.hint(pieces))?;
         check_reply(
             &mut conn,
             "sent \"STATUS 1\\n\" in pieces of 3 bytes, 20ms apart",
