@@ -134,6 +134,19 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     }
 }
 
+/// The kit's `solutions/`, or the error that says this is a student copy (`cargo xtask release`
+/// leaves the solutions out), for the commands that need them.
+pub fn solutions(kit: &Kit, command: &str) -> Result<PathBuf, Error> {
+    let dir = kit.root.join("solutions");
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(error(format!(
+            "{command} needs the solutions, and this is a student copy of the kit: they stay with the instructor"
+        )))
+    }
+}
+
 /// Resolves the exercises a user named: `01-bind`, `01`, `1` or `bind`. None named means all.
 pub fn select_exercises(kit: &Kit, named: &[OsString]) -> Result<Vec<String>, Error> {
     let all = kit.exercises().map_err(|e| error(format!("cannot list the kit's checks: {e}")))?;

@@ -230,12 +230,13 @@ mod tests {
             stdout: Output::default(),
             stderr: Output::default(),
             points: 1,
+            private: false,
             duration_ms: 0,
         }
     }
 
     fn report(checks: Vec<CheckReport>) -> ExerciseReport {
-        ExerciseReport { name: "01-bind".into(), broken: None, checks }
+        ExerciseReport { name: "01-bind".into(), broken: None, checks, withheld: 0 }
     }
 
     #[test]

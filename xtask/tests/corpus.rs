@@ -60,8 +60,9 @@ fn the_corpus_is_judged_right_and_leaves_nothing_behind() {
         .filter_map(|(case, built)| built.err().map(|e| format!("{}: {e}", case.id())))
         .collect();
     // The checks that catch a mutant must pass on the solution: graded once, here.
-    let solutions = grade::grade(&kit, &kit.root.join("solutions"), &exercises, &Options { jobs: 2 }, &|_| {})
-        .unwrap_or_else(|e| panic!("grading solutions/: {e}"));
+    let solutions =
+        grade::grade(&kit, &kit.root.join("solutions"), &exercises, &Options { jobs: 2, private: true }, &|_| {})
+            .unwrap_or_else(|e| panic!("grading solutions/: {e}"));
     let graded = in_parallel(&cases, CASES_AT_ONCE, |case| Ok(grade_case(&kit, case, &solutions)));
     for (case, found) in cases.iter().zip(graded) {
         problems.extend(found.unwrap_or_default().into_iter().map(|p| format!("{}: {p}", case.id())));
@@ -105,7 +106,7 @@ fn grade_case(kit: &Kit, case: &Case, solutions: &Report) -> Vec<String> {
         return vec![e];
     }
     let exercises = std::slice::from_ref(&case.exercise);
-    let report = match grade::grade(kit, &tree, exercises, &Options { jobs: 2 }, &|_| {}) {
+    let report = match grade::grade(kit, &tree, exercises, &Options { jobs: 2, private: true }, &|_| {}) {
         Ok(report) => report,
         Err(e) => return vec![format!("the grade could not run: {e}")],
     };

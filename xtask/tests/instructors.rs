@@ -155,6 +155,7 @@ fn check_json_schema(text: &str) -> Value {
             "the exercise's totals are the sums of its checks: {exercise}"
         );
         assert_eq!(u64_of(exercise, "total"), checks.len() as u64);
+        assert!(check_withheld_is_consistent(exercise, checks));
         points += e_points;
         max += e_max;
         passed += e_passed;
@@ -164,7 +165,16 @@ fn check_json_schema(text: &str) -> Value {
         (u64_of(&report, "points"), u64_of(&report, "max_points"), u64_of(&report, "passed"), u64_of(&report, "total")),
         (points, max, passed, total)
     );
+    let withheld: u64 = exercises.iter().map(|e| u64_of(e, "withheld")).sum();
+    assert_eq!(u64_of(&report, "withheld"), withheld, "the report's withheld checks are the exercises' sum");
     report
+}
+
+/// A grade either ran an exercise's private checks (then none is withheld) or withheld them (then
+/// none is in its list).
+fn check_withheld_is_consistent(exercise: &Value, checks: &[Value]) -> bool {
+    let private = checks.iter().filter(|c| c["private"].as_bool().expect("every check says if it is private")).count();
+    private == 0 || u64_of(exercise, "withheld") == 0
 }
 
 #[test]
@@ -179,16 +189,43 @@ fn json_reports_follow_the_documented_schema_with_points() {
     assert!(checks.values().any(|&(_, _, max)| max > 1), "some checks weigh more than one point");
     assert!(u64_of(&solutions, "max_points") > u64_of(&solutions, "total"), "points are not just a count of checks");
 
+    // The instructor's grade runs every check; a student's (exercises/) the public ones, and
+    // counts the private ones as withheld.
+    let private = private_checks(&solutions);
+    assert!(!private.is_empty(), "the kit has private checks");
+    assert_eq!(u64_of(&solutions, "withheld"), 0, "--solutions runs the private checks");
     let (code, out) = grade(None, "json");
     assert_eq!(code, 1);
     let stubs = check_json_schema(&out);
     assert_eq!(stubs["points"], 0, "every check fails on the stubs");
+    assert_eq!(u64_of(&stubs, "withheld"), private.len() as u64, "a student's grade withholds the private checks");
     let stub_checks = checks_of(&stubs);
-    assert_eq!(stub_checks.keys().collect::<Vec<_>>(), checks.keys().collect::<Vec<_>>(), "the same checks");
+    let public: Vec<_> = checks.keys().filter(|key| !private.contains(key)).collect();
+    assert_eq!(stub_checks.keys().collect::<Vec<_>>(), public, "the same public checks");
     for (key, (status, _, max)) in &stub_checks {
         assert_ne!(status, "pass", "{key:?}");
         assert_eq!(*max, checks[key].2, "a check is worth the same on any tree: {key:?}");
     }
+    // An instructor grading the stubs as a submission (--tree) runs the private ones too.
+    let mut command = xtask();
+    command.args(["grade", "--format=json", "--tree"]).arg(kit().join("exercises"));
+    let (code, out, _) = run(&mut command);
+    assert_eq!(code, 1);
+    let as_submission = check_json_schema(&out);
+    assert_eq!(u64_of(&as_submission, "withheld"), 0);
+    assert_eq!(checks_of(&as_submission).keys().collect::<Vec<_>>(), checks.keys().collect::<Vec<_>>());
+}
+
+/// `(exercise, check)` of every private check in a json report.
+fn private_checks(report: &Value) -> Vec<(String, String)> {
+    report["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["checks"].as_array().unwrap())
+        .filter(|c| c["private"] == true)
+        .map(|c| (str_of(c, "exercise").to_owned(), str_of(c, "check").to_owned()))
+        .collect()
 }
 
 #[test]
@@ -207,9 +244,17 @@ fn the_human_format_shows_points_per_exercise_and_in_total() {
     assert!(out.contains(&format!("Total: {total}/{total} checks passed, {max}/{max} points, ")), "{out}");
     assert!(out.contains(" (2 points)"), "a heavier check says what it is worth: {out}");
 
+    let (_, json) = grade(None, "json");
+    let student = check_json_schema(&json);
     let (code, out) = grade(None, "human");
     assert_eq!(code, 1);
+    let (max, total, withheld) =
+        (u64_of(&student, "max_points"), u64_of(&student, "total"), u64_of(&student, "withheld"));
     assert!(out.contains(&format!("Total: 0/{total} checks passed, 0/{max} points, ")), "{out}");
+    assert!(
+        out.contains(&format!("+ {withheld} private checks, not counted here: they run at final grading")),
+        "a student's grade says how many private checks there are: {out}"
+    );
 }
 
 /// Parses a JUnit document and checks what CI systems read: counts that match the test cases,
@@ -536,8 +581,9 @@ fn class() -> Vec<Submission> {
                     "several-in-a-row",
                     "closes-after-reply",
                     "early-disconnect",
-                    "stops-after-limit",
                     "program-serves-clients",
+                    // Private checks come after the public ones.
+                    "stops-after-limit",
                 ],
             },
         },

@@ -8,6 +8,8 @@ use std::process::{Command as Process, Stdio};
 
 use assert_cmd::Command;
 
+mod watching;
+
 fn kit() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
@@ -236,43 +238,15 @@ fn watch_and_reset_arguments_are_checked_before_anything_happens() {
 
 #[test]
 fn watch_grades_the_exercise_and_quits_cleanly_on_a_signal() {
-    use std::io::{BufRead, BufReader};
-    use std::sync::mpsc;
     // The real kit's stubs, untouched: watch only reads them. Output is piped, so no screen codes.
-    let mut child = Process::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["watch", "01"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines, seen) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            let _ = lines.send(line.clone());
-        }
-    });
-    let mut screen = Vec::new();
-    while let Ok(line) = seen.recv_timeout(std::time::Duration::from_secs(300)) {
-        let graded = line.starts_with("Graded 01-bind in ");
-        screen.push(line);
-        if graded {
-            break;
-        }
-    }
+    let mut command = Process::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(["watch", "01"]);
+    let watching::Session { screen, status, rest } =
+        watching::until_graded(command, "01-bind", std::time::Duration::from_secs(300));
     assert!(screen.iter().any(|l| l.starts_with("Graded 01-bind in ")), "{screen:#?}");
     assert!(screen.iter().any(|l| l.starts_with("01-bind  0/")), "{screen:#?}");
     assert!(!screen.iter().any(|l| l.contains('\x1b')), "no screen codes when piped: {screen:#?}");
     // SIGTERM: watch restores what it changed and says goodbye.
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let status = child.wait().unwrap();
-    reader.join().unwrap();
-    let rest: Vec<String> = seen.try_iter().collect();
     assert!(status.success(), "{status:?} {rest:#?}");
     assert_eq!(rest.last().map(String::as_str), Some("Stopped watching."), "{rest:#?}");
 }

@@ -110,18 +110,37 @@ pub struct Check {
     pub timeout_hint: &'static str,
     /// What passing the check is worth (its weight in a score).
     pub points: u32,
+    /// Run at final grading only; see [`Check::private`].
+    pub private: bool,
 }
 
 impl Check {
     /// A check with the default time limit.
     pub const fn new(id: &'static str, title: &'static str, step: Step, run: fn(&mut Ctx) -> Outcome) -> Self {
-        Check { id, title, step, run, timeout: DEFAULT_TIMEOUT, timeout_hint: "", points: DEFAULT_POINTS }
+        Check {
+            id,
+            title,
+            step,
+            run,
+            timeout: DEFAULT_TIMEOUT,
+            timeout_hint: "",
+            points: DEFAULT_POINTS,
+            private: false,
+        }
     }
 
     /// Sets what passing the check is worth: more than one point for the checks that take the most
     /// work (a whole program, a server that must survive bad clients).
     pub const fn points(mut self, points: u32) -> Self {
         self.points = points;
+        self
+    }
+
+    /// Declares the check private: it runs at final grading (the instructor's modes: `--solutions`,
+    /// `--tree`, batch, Gradescope), not in a student's `cargo xtask grade`, and its source stays out
+    /// of the student copy of the kit. Private checks live in the check crate's `src/private.rs`.
+    pub const fn private(mut self) -> Self {
+        self.private = true;
         self
     }
 
@@ -147,6 +166,7 @@ impl Check {
             timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
             timeout_hint: self.timeout_hint.to_owned(),
             points: self.points,
+            private: self.private,
         }
     }
 }
@@ -167,6 +187,9 @@ pub struct CheckInfo {
     /// See [`Check::points`]. Check lists remembered before points existed weigh 1.
     #[serde(default = "default_points")]
     pub points: u32,
+    /// See [`Check::private`].
+    #[serde(default)]
+    pub private: bool,
 }
 
 fn default_points() -> u32 {

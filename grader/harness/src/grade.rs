@@ -12,6 +12,7 @@ use crate::check::{CheckInfo, Fail};
 use crate::protocol::{self, Event, read_events};
 use crate::reaper;
 use crate::report::{CheckReport, ExerciseReport, Output, Report, Status};
+use crate::runner::Listing;
 use crate::supervise::{self, Captured, Ended, Limits};
 use crate::tree::{self, Broken, BuildError, Kit, Runner};
 
@@ -44,6 +45,8 @@ pub fn time_bound(limits: &[Duration], jobs: usize) -> Duration {
 pub struct Options {
     /// How many checks run at once.
     pub jobs: usize,
+    /// Whether private checks run (final grading) or are only counted (a student's grade).
+    pub private: bool,
 }
 
 /// Checks run at once per core. A check spends most of its time waiting (for a deadline, a
@@ -54,7 +57,8 @@ pub const JOBS_PER_CORE: usize = 3;
 impl Default for Options {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Options { jobs: (cores * JOBS_PER_CORE).clamp(2, 16) }
+        // A student's grade by default: the instructor's modes ask for the private checks.
+        Options { jobs: (cores * JOBS_PER_CORE).clamp(2, 16), private: false }
     }
 }
 
@@ -73,7 +77,7 @@ pub enum Progress {
 }
 
 /// An exercise with its runner and checks, or why it has none.
-type Listed = (String, Result<(Runner, Vec<CheckInfo>), Broken>);
+type Listed = (String, Result<(Runner, Listing), Broken>);
 
 /// Grades `exercises` of `tree`.
 pub fn grade(
@@ -98,7 +102,8 @@ pub fn grade(
         .iter()
         .enumerate()
         .filter_map(|(i, (_, l))| l.as_ref().ok().map(|(runner, checks)| (i, runner, checks)))
-        .flat_map(|(i, runner, checks)| checks.iter().map(move |check| (i, runner, check)))
+        .flat_map(|(i, runner, listing)| listing.checks.iter().map(move |check| (i, runner, check)))
+        .filter(|(_, _, check)| options.private || !check.private)
         .collect();
     let scratch = tempfile::Builder::new()
         .prefix("sockets-course-")
@@ -140,10 +145,15 @@ pub fn grade(
         .into_iter()
         .zip(reports)
         .map(|((name, listed), checks)| match listed {
-            Ok(_) => ExerciseReport { name, broken: None, checks },
+            Ok((_, listing)) => {
+                let withheld = listing.withheld + skipped(&listing.checks, options);
+                ExerciseReport { name, broken: None, checks, withheld }
+            }
             Err(broken) => {
-                let checks = known_checks(kit, &name).iter().map(|c| unbuilt(c, &broken)).collect();
-                ExerciseReport { name, broken: Some(broken), checks }
+                let known = known_checks(kit, &name);
+                let run: Vec<CheckReport> =
+                    known.iter().filter(|c| options.private || !c.private).map(|c| unbuilt(c, &broken)).collect();
+                ExerciseReport { name, broken: Some(broken), checks: run, withheld: skipped(&known, options) }
             }
         })
         .collect();
@@ -151,7 +161,12 @@ pub fn grade(
 }
 
 /// Asks a runner for its checks, and remembers them for grades where the exercise does not build.
-fn list(kit: &Kit, exercise: &str, runner: &Runner) -> Result<Vec<CheckInfo>, Broken> {
+/// How many of `checks` a grade with `options` leaves for final grading.
+fn skipped(checks: &[CheckInfo], options: &Options) -> usize {
+    if options.private { 0 } else { checks.iter().filter(|c| c.private).count() }
+}
+
+fn list(kit: &Kit, exercise: &str, runner: &Runner) -> Result<Listing, Broken> {
     let mut command = Command::new(&runner.checks);
     command.arg("--list");
     let broken = |why: String| Broken { summary: "the check runner could not list its checks".into(), detail: why };
@@ -160,9 +175,9 @@ fn list(kit: &Kit, exercise: &str, runner: &Runner) -> Result<Vec<CheckInfo>, Br
     if !matches!(done.ended, Ended::Exited(status) if status.success()) {
         return Err(broken(String::from_utf8_lossy(&done.stderr.bytes).into_owned()));
     }
-    let checks: Vec<CheckInfo> = serde_json::from_slice(&done.stdout.bytes).map_err(|e| broken(e.to_string()))?;
-    remember_checks(kit, exercise, &checks);
-    Ok(checks)
+    let listing: Listing = serde_json::from_slice(&done.stdout.bytes).map_err(|e| broken(e.to_string()))?;
+    remember_checks(kit, exercise, &listing.checks);
+    Ok(listing)
 }
 
 /// Where the check list of an exercise is kept: beside the kit's build artifacts.
@@ -208,6 +223,7 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
         stderr: Output::default(),
         duration_ms: 0,
         points: check.points,
+        private: check.private,
     }
 }
 
@@ -245,6 +261,7 @@ fn run_check(
         stderr: Output::default(),
         duration_ms: 0,
         points: check.points,
+        private: check.private,
     };
     let finished = match finished {
         Ok(finished) => finished,

@@ -60,6 +60,9 @@ pub struct CheckReport {
     pub duration_ms: u64,
     /// What passing the check is worth.
     pub points: u32,
+    /// A private check (run at final grading only).
+    #[serde(default)]
+    pub private: bool,
 }
 
 impl CheckReport {
@@ -78,6 +81,9 @@ pub struct ExerciseReport {
     pub broken: Option<Broken>,
     /// The checks, in declaration order.
     pub checks: Vec<CheckReport>,
+    /// Private checks that were not run (they run at final grading), and so are not counted.
+    #[serde(default)]
+    pub withheld: usize,
 }
 
 impl ExerciseReport {
@@ -122,6 +128,11 @@ impl Report {
         self.exercises.iter().map(|e| e.checks.len()).sum()
     }
 
+    /// Private checks not run in this grade, over all exercises.
+    pub fn withheld(&self) -> usize {
+        self.exercises.iter().map(|e| e.withheld).sum()
+    }
+
     /// Points earned, over all exercises.
     pub fn score(&self) -> u32 {
         self.exercises.iter().map(ExerciseReport::score).sum()
@@ -159,6 +170,7 @@ mod tests {
             stderr: Output::default(),
             duration_ms: 0,
             points,
+            private: false,
         }
     }
 
@@ -174,10 +186,15 @@ mod tests {
                 check(Status::Error, 1),
                 check(Status::Pass, 1),
             ],
+            withheld: 0,
         };
         assert_eq!((exercise.score(), exercise.max_score()), (3, 8));
-        let other =
-            ExerciseReport { name: "02-accept-loop".into(), broken: None, checks: vec![check(Status::Pass, 4)] };
+        let other = ExerciseReport {
+            name: "02-accept-loop".into(),
+            broken: None,
+            checks: vec![check(Status::Pass, 4)],
+            withheld: 0,
+        };
         let report = Report { tree: "t".into(), exercises: vec![exercise, other] };
         assert_eq!((report.score(), report.max_score()), (7, 12));
         assert_eq!((report.passed(), report.total()), (3, 6));

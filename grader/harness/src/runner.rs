@@ -30,6 +30,40 @@ enum Request {
 /// Runs the request on the command line against `checks`. Never returns for `--run`: the process
 /// exits as soon as the verdict is written, whatever threads student code left running.
 pub fn main(checks: &[Check]) -> ExitCode {
+    main_with_private(checks, &[], 0)
+}
+
+/// What `--list` prints: the checks, and how many private checks this copy of the kit withholds
+/// (a student copy has their number only, not their code).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Listing {
+    /// Every check this runner has.
+    pub checks: Vec<CheckInfo>,
+    /// Private checks that exist but are not in this copy.
+    pub withheld: usize,
+}
+
+/// [`main`] for a check crate with private checks (`src/private.rs`): `public` and `private` are
+/// its two lists, `withheld` how many private checks a student copy leaves out. Every check in
+/// `private` must be declared `.private()`, and none in `public`, so that where a check's source
+/// lives and how it runs cannot disagree.
+pub fn main_with_private(public: &[Check], private: &[Check], withheld: usize) -> ExitCode {
+    if let Some(check) = public.iter().find(|c| c.private) {
+        eprintln!(
+            "check runner: {:?} is declared .private() but listed with the public checks; move it to src/private.rs",
+            check.id
+        );
+        return ExitCode::from(2);
+    }
+    if let Some(check) = private.iter().find(|c| !c.private) {
+        eprintln!("check runner: {:?} is in src/private.rs but not declared .private()", check.id);
+        return ExitCode::from(2);
+    }
+    let checks: Vec<Check> = public.iter().chain(private).copied().collect();
+    run_request(&checks, withheld)
+}
+
+fn run_request(checks: &[Check], withheld: usize) -> ExitCode {
     let request = match parse(std::env::args_os().skip(1).collect()) {
         Ok(request) => request,
         Err(problem) => {
@@ -45,8 +79,8 @@ pub fn main(checks: &[Check]) -> ExitCode {
     }
     match request {
         Request::List => {
-            let infos: Vec<CheckInfo> = checks.iter().map(Check::info).collect();
-            let json = serde_json::to_string(&infos).expect("check infos serialise");
+            let listing = Listing { checks: checks.iter().map(Check::info).collect(), withheld };
+            let json = serde_json::to_string(&listing).expect("check infos serialise");
             println!("{json}");
             ExitCode::SUCCESS
         }

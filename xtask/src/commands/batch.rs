@@ -92,8 +92,14 @@ pub fn run(
     if live {
         eprint!("\r\x1b[2KPreparing: building the checks against solutions/…");
     }
-    let reference = grade::grade(kit, &kit.root.join("solutions"), exercises, &Options::default(), &|_| {})
-        .map_err(|e| cli::error(format!("cannot build the checks: {e}")))?;
+    let reference = grade::grade(
+        kit,
+        &cli::solutions(kit, "batch grading (its reference scores)")?,
+        exercises,
+        &Options { private: true, ..Options::default() },
+        &|_| {},
+    )
+    .map_err(|e| cli::error(format!("cannot build the checks: {e}")))?;
     let max: Vec<u32> = reference.exercises.iter().map(|e| e.max_score()).collect();
 
     let exe = std::env::current_exe().map_err(|e| cli::error(format!("cannot find this program: {e}")))?;

@@ -51,7 +51,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("sockets-course bench: {runs} runs per figure, {cores} cores, {jobs} checks at once\n");
 
-    let solutions = kit.root.join("solutions");
+    let solutions = cli::solutions(&kit, "bench")?;
     let exercises = kit.exercises().map_err(|e| cli::error(format!("cannot list the exercises: {e}")))?;
     let jobs_arg = jobs.to_string();
     let grade_solutions = ["grade", "--solutions", "-q", "-j", &jobs_arg];
@@ -82,7 +82,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         .into_iter()
         .map(|(name, runner)| runner.map_err(|broken| cli::error(format!("{name} does not build: {broken}"))))
         .collect::<Result<_, _>>()?;
-    let options = Options { jobs };
+    let options = Options { jobs, private: true };
     let isolated = table.measure_each("checks of that grade, each in a process of its own", runs, || {
         // Only the checks: from the first check started to the report, building excluded.
         let started: Mutex<Option<Instant>> = Mutex::new(None);

@@ -78,23 +78,26 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     if let Some(option) = batch_only {
         return Err(cli::error(format!("{option} applies to batch grading: add --submissions DIR")));
     }
+    // A student grades exercises/ with the public checks; the instructor's modes (the solutions,
+    // any tree named with --tree, such as a submission on Gradescope) run the private ones too.
+    let students = !solutions && tree.is_none();
+    options.private = !students;
     let tree = match (solutions, tree) {
         (true, Some(_)) => {
             return Err(cli::error("--solutions and --tree choose the tree twice; give one"));
         }
-        (true, None) => kit.root.join("solutions"),
+        (true, None) => cli::solutions(&kit, "grade --solutions")?,
         (false, Some(dir)) => cli::check_tree(&dir)?,
         (false, None) => kit.root.join("exercises"),
     };
     let format = format.unwrap_or(Format::Human);
     let shown_tree = tree.strip_prefix(&kit.root).unwrap_or(&tree).display().to_string();
 
-    // Students grade exercises/: remember the results, so that `list` and `watch` need not
-    // grade again what did not change.
-    let students = tree == kit.root.join("exercises");
     let spinner = Spinner::start(&format!("Building {shown_tree}…"));
     let progress = |p: Progress| spinner.set(progress_line(&shown_tree, &p));
     let started = Instant::now();
+    // A student's results are remembered, so that `list` and `watch` need not grade again what
+    // did not change.
     let report = if students {
         progress::grade_and_remember(&kit, &exercises, &options, &progress)
     } else {

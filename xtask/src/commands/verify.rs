@@ -16,7 +16,8 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     use lexopt::prelude::*;
     let kit = cli::kit();
     let mut named: Vec<OsString> = Vec::new();
-    let mut options = Options::default();
+    // Every check, private ones included, must fail on its stub and pass on its solution.
+    let mut options = Options { private: true, ..Options::default() };
     while let Some(arg) = parser.next()? {
         match arg {
             Short('j') | Long("jobs") => options.jobs = cli::jobs(parser.value()?)?,
@@ -28,6 +29,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             other => return Err(other.unexpected().into()),
         }
     }
+    cli::solutions(&kit, "verify")?;
     let exercises = cli::select_exercises(&kit, &named)?;
     let quiet = |_| {};
     let grade = |tree: &str| {

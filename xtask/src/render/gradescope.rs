@@ -20,6 +20,8 @@ use crate::style::Style;
 /// Who sees the tests, and when: `visible` shows every check's result to the student at once,
 /// which is what this kit's feedback is for.
 const VISIBILITY: &str = "visible";
+/// Gradescope's visibility for the result of a private check.
+const PRIVATE_VISIBILITY: &str = "after_published";
 
 /// `results.json`.
 #[derive(Serialize)]
@@ -73,7 +75,9 @@ pub fn render(report: &Report, elapsed: Duration) -> String {
                 output: output(check),
                 output_format: "text",
                 tags: vec![exercise.name.clone(), check.step.label().to_owned()],
-                visibility: VISIBILITY,
+                // A private check's result is for final grading: students see it once the
+                // instructor publishes the grades.
+                visibility: if check.private { PRIVATE_VISIBILITY } else { VISIBILITY },
                 extra_data: Extra {
                     exercise: exercise.name.clone(),
                     check: check.id.clone(),

@@ -60,6 +60,9 @@ pub fn render(report: &Report, layout: &Layout) -> String {
     let exercises = format!("{}/{} exercises complete", report.complete(), report.exercises.len());
     let total = format!("Total: {checks}, {points}, {exercises}");
     let _ = writeln!(out, "{}", if report.all_passed() { style.green(&total) } else { style.bold(&total) });
+    if report.withheld() > 0 {
+        let _ = writeln!(out, "{}", private_line(report.withheld()));
+    }
     if layout.detail != Detail::Totals
         && let Some(next) = report.exercises.iter().find(|e| !e.complete())
     {
@@ -106,6 +109,9 @@ pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
         details_held_back += usize::from(failed && !details);
         details_shown |= details && failed;
         check_lines(&mut out, check, layout, details);
+    }
+    if exercise.withheld > 0 {
+        let _ = writeln!(out, "  {}", style.dim(&private_line(exercise.withheld)));
     }
     if details_held_back > 0 {
         let _ = writeln!(
@@ -233,6 +239,12 @@ fn stream(out: &mut String, heading: &str, output: &Output, layout: &Layout) {
     }
 }
 
+/// Says that private checks exist and when they run.
+fn private_line(count: usize) -> String {
+    let checks = plural(count as u64, "private check");
+    format!("+ {checks}, not counted here: {} at final grading", if count == 1 { "it runs" } else { "they run" })
+}
+
 fn plural(n: u64, what: &str) -> String {
     if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
@@ -348,12 +360,13 @@ mod tests {
             stdout: Output::default(),
             stderr: Output::default(),
             points: 1,
+            private: false,
             duration_ms: 1,
         }
     }
 
     fn exercise(checks: Vec<CheckReport>) -> ExerciseReport {
-        ExerciseReport { name: "03-client".into(), broken: None, checks }
+        ExerciseReport { name: "03-client".into(), broken: None, checks, withheld: 0 }
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub struct Document {
     pub passed: usize,
     /// Checks run or counted.
     pub total: usize,
+    /// Private checks this grade did not run (a student's grade runs the public ones only);
+    /// they are not in `total` nor in `max_points`.
+    #[serde(default)]
+    pub withheld: usize,
     /// Wall time of the whole grade (build included), in milliseconds.
     pub duration_ms: u64,
     /// The exercises, in curriculum order.
@@ -48,6 +52,9 @@ pub struct Exercise {
     pub passed: usize,
     /// Checks run or counted.
     pub total: usize,
+    /// Private checks of this exercise that this grade did not run.
+    #[serde(default)]
+    pub withheld: usize,
     /// Set when the exercise could not be built (or is missing): all its checks then fail.
     pub broken: Option<Broken>,
     /// The checks, in declaration order.
@@ -80,6 +87,9 @@ pub struct Check {
     pub points: u32,
     /// What the check is worth.
     pub max_points: u32,
+    /// Whether the check is private: run at final grading, not in a student's own grade.
+    #[serde(default)]
+    pub private: bool,
     /// One line saying why it did not pass; `null` for a pass.
     pub message: Option<String>,
     /// The same, field by field; `null` for a pass.
@@ -144,6 +154,7 @@ pub fn document(report: &Report, elapsed: Duration) -> Document {
         max_points: report.max_score(),
         passed: report.passed(),
         total: report.total(),
+        withheld: report.withheld(),
         duration_ms: millis(elapsed),
         exercises: report.exercises.iter().map(exercise).collect(),
     }
@@ -163,6 +174,7 @@ fn exercise(exercise: &ExerciseReport) -> Exercise {
         max_points: exercise.max_score(),
         passed: exercise.passed(),
         total: exercise.checks.len(),
+        withheld: exercise.withheld,
         broken: exercise.broken.as_ref().map(|b| Broken { summary: b.summary.clone(), detail: b.detail.clone() }),
         checks: exercise.checks.iter().map(|c| check(&exercise.name, c)).collect(),
     }
@@ -177,6 +189,7 @@ fn check(exercise: &str, check: &CheckReport) -> Check {
         status: status_name(check.status).to_owned(),
         points: check.score(),
         max_points: check.points,
+        private: check.private,
         message: check.fail.as_ref().map(Fail::to_string),
         details: check.fail.as_ref().map(|f| Details {
             did: f.did.clone(),

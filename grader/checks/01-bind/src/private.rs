@@ -1,0 +1,71 @@
+//! Private checks of exercise 01-bind: they run at final grading (`--solutions`, `--tree`, batch,
+//! Gradescope), not in a student's `cargo xtask grade`. The student copy of the kit has a stub of
+//! this file that only says how many there are.
+
+use std::io;
+use std::net::SocketAddr;
+
+use bind::BindError;
+use grader::ctx::short_debug;
+use grader::{Check, Ctx, Fail, Outcome, Step};
+
+/// The checks, each declared `.private()`.
+pub const CHECKS: &[Check] = &[
+    Check::new("other-errors-kept", "any other error is kept whole in BindError::Other", Step::Bind, other_errors_kept)
+        .private(),
+    Check::new("error-messages", "each error's message is one line that names the address", Step::Bind, error_messages)
+        .private(),
+];
+
+/// How many private checks this copy leaves out: none, in the instructor's copy.
+pub const WITHHELD: usize = 0;
+
+fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 7000));
+    let got = ctx.call(&format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\"))"), || {
+        bind::classify(addr, io::Error::new(io::ErrorKind::ConnectionReset, "reset"))
+    })?;
+    match got {
+        BindError::Other(reported, error) if reported == addr && error.kind() == io::ErrorKind::ConnectionReset => {
+            Ok(())
+        }
+        other => Err(Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
+            .expected(format!("BindError::Other({addr}, the same error, kind ConnectionReset)"))
+            .got(short_debug(&other))
+            .hint("errors you do not recognise go into Other unchanged: do not relabel them")),
+    }
+}
+
+fn error_messages(ctx: &mut Ctx) -> Outcome {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let cases = vec![
+        (BindError::InvalidAddress("12.0.0.1:x".to_owned()), "12.0.0.1:x"),
+        (BindError::AddrInUse(addr), "127.0.0.1:8080"),
+        (BindError::AddrNotAvailable(addr), "127.0.0.1:8080"),
+        (BindError::PermissionDenied(addr), "127.0.0.1:8080"),
+        (BindError::Other(addr, io::Error::other("weird")), "127.0.0.1:8080"),
+    ];
+    let mut seen: Vec<String> = Vec::new();
+    for (error, names) in cases {
+        let shown = format!("{error:?}");
+        let message = ctx.call(&format!("{shown}.to_string()"), move || error.to_string())?;
+        let did = format!("called to_string() on {shown}");
+        if message.trim().is_empty() || message.contains('\n') {
+            return Err(Fail::new(did).expected("one non-empty line").got(format!("{message:?}")));
+        }
+        if !message.contains(names) {
+            return Err(Fail::new(did)
+                .expected(format!("a message that names {names}"))
+                .got(format!("{message:?}"))
+                .hint("say which address the problem is about: the user may have typed several"));
+        }
+        if seen.contains(&message) {
+            return Err(Fail::new(did)
+                .expected("a message of its own for each kind of error")
+                .got(format!("{message:?}, the same as for another kind"))
+                .hint("say what went wrong: in use? not this machine's? permission?"));
+        }
+        seen.push(message);
+    }
+    Ok(())
+}
