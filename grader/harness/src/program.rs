@@ -89,6 +89,32 @@ impl Ran {
     }
 }
 
+/// The grader's end of a conversation with the exercise's program (a server of the grader's
+/// that the program talks to, say): it runs on a thread of its own while the program runs, and is
+/// finished once the run has been looked at.
+pub struct GraderSide<T>(thread::JoinHandle<Result<T, Fail>>);
+
+impl<T: Send + 'static> GraderSide<T> {
+    /// Starts `side` on its own thread.
+    pub fn start(side: impl FnOnce() -> Result<T, Fail> + Send + 'static) -> Self {
+        GraderSide(thread::spawn(side))
+    }
+
+    /// Waits for the grader's side to end. Its failure comes first (the program did not send what
+    /// it should have), told together with what the program did meanwhile, since what the program
+    /// printed then only followed from it; a failure of the grader's own stays one.
+    pub fn finish(self, ran: &Ran) -> Result<T, Fail> {
+        match self.0.join() {
+            Ok(Err(fail)) if !fail.grader_error => {
+                let got = format!("{}; meanwhile your program {}", fail.got, ran.describe());
+                Err(fail.got(got))
+            }
+            Ok(done) => done,
+            Err(_) => Err(Fail::grader("the grader's side of the conversation panicked")),
+        }
+    }
+}
+
 /// `FILE:LINE:COL: message` from the message Rust prints when a program panics
 /// (`thread 'main' (42) panicked at FILE:LINE:COL:` and the message on the next line), with the
 /// file relative to the working directory where possible.

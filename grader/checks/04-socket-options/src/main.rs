@@ -1,6 +1,6 @@
 //! Hidden checks of exercise 04-socket-options: options set on a stream read back as set, a zero
-//! timeout is an error value, and reads from a silent or trickling peer give up at their deadline
-//! instead of hanging.
+//! timeout is an error value, reads from a silent or trickling peer give up at their deadline
+//! instead of hanging, and the program makes a request with a deadline and says when it gave up.
 
 use std::io;
 use std::net::TcpStream;
@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use grader::check::Setup;
 use grader::ctx::short_debug;
-use grader::net::Conn;
+use grader::net::{ClosedPort, Conn};
+use grader::program::{GraderSide, Ran};
+use grader::transcript::{Who, show_bytes};
 use grader::{Check, Ctx, Fail, Outcome, Step};
 use socket_options::Options;
 
@@ -71,6 +73,29 @@ const CHECKS: &[Check] = &[
     )
     .timeout_ms(5000)
     .on_timeout("request must never wait longer than its timeout: give every read a deadline"),
+    Check::new(
+        "program-replies",
+        "the program sends the line it is given and prints the server's reply line",
+        Step::ReadWrite,
+        program_replies,
+    )
+    .timeout_ms(5000)
+    .points(2),
+    Check::new(
+        "program-gives-up",
+        "against a server that never answers, the program gives up after its timeout and says so in one line",
+        Step::Options,
+        program_gives_up,
+    )
+    .timeout_ms(5000)
+    .points(2),
+    Check::new(
+        "program-reports-errors",
+        "the program reports a refused connection, a bad address and a bad timeout in one line and a non-zero exit code",
+        Step::Options,
+        program_reports_errors,
+    )
+    .timeout_ms(5000),
 ];
 
 fn main() -> ExitCode {
@@ -381,4 +406,135 @@ fn request_silent_server(ctx: &mut Ctx) -> Outcome {
     })?;
     drop(conn);
     gave_up_in_time("accepted your connection and never answered, with request's timeout 200ms", deadline, returned)
+}
+
+/// The line the program checks ask the program to send, and the grader's reply to it.
+const PROGRAM_LINE: &str = "TIME";
+const PROGRAM_REPLY: &str = "TIME 12:00\n";
+/// How long a run of the program may take when nothing makes it wait.
+const PROGRAM_LIMIT: Duration = Duration::from_secs(3);
+/// The timeout the program is given against a silent server.
+const PROGRAM_TIMEOUT_MS: u64 = 300;
+/// How long the program may run against a silent server: far above its 300 ms on a busy machine,
+/// and below its default timeout of 2 s, so that a timeout argument left unused shows.
+const PROGRAM_GIVE_UP_LIMIT: Duration = Duration::from_millis(1500);
+
+/// Runs the program with `ADDR TIME TIMEOUT_MS` against a server of the grader's that accepts,
+/// reads the request line and then does `then` with the connection. Returns the run, how long it
+/// took, and the server, to be finished once the run has been looked at. The server's side ends
+/// with its connection, so that the connection stays open until the check has judged the run.
+fn run_against_server(
+    ctx: &Ctx,
+    timeout_ms: u64,
+    limit: Duration,
+    then: impl FnOnce(&mut Conn) -> Outcome + Send + 'static,
+) -> Result<(Ran, Duration, GraderSide<Conn>), Fail> {
+    let server = ctx.listen()?;
+    let addr = server.addr().to_string();
+    let serving = GraderSide::start(move || {
+        let mut conn = server.accept_within(LIMIT)?;
+        let request = format!("{PROGRAM_LINE}\n");
+        // The harness's helper speaks of a reply; here the program is the one asking.
+        let expected = format!("the request {}: the line it was given and a newline", show_bytes(request.as_bytes()));
+        let hint = "the second argument is the line to send: pass it on to request as it is";
+        conn.expect_line("accepted the program's connection and read its request", &request, LIMIT)
+            .map_err(|fail| fail.expected(expected).hint(hint))?;
+        then(&mut conn)?;
+        Ok(conn)
+    });
+    let started = Instant::now();
+    let ran = ctx.run_program(&[&addr, PROGRAM_LINE, &timeout_ms.to_string()], limit)?;
+    Ok((ran, started.elapsed(), serving))
+}
+
+fn program_replies(ctx: &mut Ctx) -> Outcome {
+    // The program's default timeout, 2 s: the reply comes at once, well within it.
+    let (ran, _, serving) = run_against_server(ctx, 2000, PROGRAM_LIMIT, |conn| conn.send(PROGRAM_REPLY.as_bytes()))?;
+    // A program that panicked or hung explains itself; otherwise the request it sent comes first.
+    if !ran.panicked() && !ran.timed_out {
+        serving.finish(&ran)?;
+    }
+    if ran.status.success() && ran.stdout == PROGRAM_REPLY {
+        return Ok(());
+    }
+    let hint = if ran.stdout == format!("{PROGRAM_REPLY}\n") {
+        "request returns the reply with its \\n: print it with print!, as println! adds a second one"
+    } else if ran.timed_out {
+        "the reply ends at its newline, and the server keeps the connection open: stop reading there, do not wait for the end of the stream"
+    } else {
+        "print the reply that request returns on stdout, and return ExitCode::SUCCESS"
+    };
+    Err(Fail::new(format!(
+        "ran the program with the line {PROGRAM_LINE:?}; the grader's server replied {PROGRAM_REPLY:?} and kept the connection open"
+    ))
+    .expected(format!("exit code 0 and the reply on stdout: {PROGRAM_REPLY:?}"))
+    .got(ran.describe())
+    .hint(ran.hint(hint)))
+}
+
+fn program_gives_up(ctx: &mut Ctx) -> Outcome {
+    let transcript = ctx.transcript().clone();
+    let (ran, took, serving) = run_against_server(ctx, PROGRAM_TIMEOUT_MS, PROGRAM_GIVE_UP_LIMIT, move |_| {
+        transcript.say(Who::Grader, "never answers, and keeps the connection open");
+        Ok(())
+    })?;
+    let did = format!(
+        "ran the program with a timeout of {PROGRAM_TIMEOUT_MS} ms; the grader's server read the request and never answered"
+    );
+    let naming = format!("{PROGRAM_TIMEOUT_MS} ms");
+    if !ran.panicked() && !ran.timed_out {
+        serving.finish(&ran)?;
+    }
+    if ran.timed_out {
+        return Err(Fail::new(did)
+            .expected(format!("the program to give up after about {naming}, with a non-zero exit code and one line on stderr"))
+            .got(ran.describe())
+            .hint("pass the timeout on to request as Duration::from_millis(TIMEOUT_MS); request must never wait longer than that: give every read in it a deadline"));
+    }
+    ran.expect_one_line_error(
+        &did,
+        &naming,
+        &format!("a timeout is not like other errors: tell it apart with is_timeout and say so, as `error: no reply from ADDR within {naming}`"),
+    )?;
+    let earliest = Duration::from_millis(PROGRAM_TIMEOUT_MS) * 3 / 4;
+    if took < earliest {
+        return Err(Fail::new(did)
+            .expected(format!("the program to wait about {naming} for the reply before giving up"))
+            .got(format!("it gave up after only {took:?}: {}", ran.describe()))
+            .hint("pass the whole timeout on to request: Duration::from_millis(TIMEOUT_MS)"));
+    }
+    Ok(())
+}
+
+fn program_reports_errors(ctx: &mut Ctx) -> Outcome {
+    let closed = ClosedPort::reserve().setup("reserving a port where nothing listens")?;
+    let nobody = closed.addr().to_string();
+    ctx.grader(format!("makes sure nothing listens on {nobody}"));
+    let cases: [([&str; 3], &str, &str); 4] = [
+        (
+            [&nobody, "PING", "500"],
+            &nobody,
+            "a refused connection ends the program: print `error: ` and the error, naming the address",
+        ),
+        (
+            [&nobody, "PING", "0"],
+            "",
+            "request refuses a zero timeout with an InvalidInput error: print it, do not panic",
+        ),
+        (
+            [&nobody, "PING", "soon"],
+            "soon",
+            "a timeout that is not a number is the user's mistake: report it with what they typed, do not unwrap parse()",
+        ),
+        (
+            ["nowhere", "PING", "500"],
+            "nowhere",
+            "an address that does not parse is the user's mistake: report it with what they typed",
+        ),
+    ];
+    for (args, naming, hint) in cases {
+        let ran = ctx.run_program(&args, PROGRAM_LIMIT)?;
+        ran.expect_one_line_error(&format!("ran `{}`", ran.command_line), naming, hint)?;
+    }
+    Ok(())
 }

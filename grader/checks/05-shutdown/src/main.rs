@@ -1,6 +1,7 @@
 //! Hidden checks of exercise 05-shutdown: a client half-closes after its whole request and still
 //! reads the reply to end of file; a server reads to end of file before answering; closing is
-//! dropping; a peer that leaves early is an error value, never a panic.
+//! dropping; a peer that leaves early is an error value, never a panic; and the program, a client
+//! like `nc -N`, sends all of its input, half-closes and prints the whole reply.
 
 use std::fmt;
 use std::io;
@@ -11,8 +12,9 @@ use std::time::Duration;
 
 use grader::check::Setup;
 use grader::ctx::short_debug;
-use grader::net::{Conn, End};
-use grader::transcript::{quote, show_bytes};
+use grader::net::{ClosedPort, Conn, End};
+use grader::program::GraderSide;
+use grader::transcript::{Who, quote, show_bytes};
 use grader::{Check, Ctx, Fail, Outcome, Step};
 use shutdown::Client;
 
@@ -56,6 +58,21 @@ const CHECKS: &[Check] = &[
     )
     .timeout_ms(5000)
     .on_timeout("does answer wait for something other than end of file?"),
+    Check::new(
+        "program-half-closes",
+        "the program sends all of its input, half-closes, and prints the whole reply that comes back",
+        Step::Close,
+        program_half_closes,
+    )
+    .timeout_ms(5000)
+    .points(2),
+    Check::new(
+        "program-reports-errors",
+        "the program reports a refused connection and a bad address in one line and a non-zero exit code",
+        Step::Connect,
+        program_reports_errors,
+    )
+    .timeout_ms(5000),
 ];
 
 fn main() -> ExitCode {
@@ -323,4 +340,81 @@ fn server_reads_to_eof(ctx: &mut Ctx) -> Outcome {
             .got(short_debug(&other))
             .hint("return the request you read")),
     }
+}
+
+/// The grader's reply to the program: two lines of 15 bytes, sent one at a time before the
+/// connection closes, so that a single read cannot take the whole reply.
+const PROGRAM_REPLY: &[u8] = b"2 orders taken\nready at 12:30\n";
+/// How long a run of the program may take.
+const PROGRAM_LIMIT: Duration = Duration::from_secs(3);
+
+fn program_half_closes(ctx: &mut Ctx) -> Outcome {
+    let server = ctx.listen()?;
+    let addr = server.addr();
+    let transcript = ctx.transcript().clone();
+    // The grader's server reads to end of file before it answers: only the program's half-close
+    // lets it answer at all.
+    let serving = GraderSide::start(move || -> Outcome {
+        let mut conn = server.accept_within(LIMIT)?;
+        let got = conn.read_to_end_within(LIMIT);
+        if let Some((what, hint)) = request_problem(&got, REQUEST) {
+            // The start of the input and then end of file: the program sent only part of it.
+            let partial = got.end == End::Complete && REQUEST.starts_with(&got.bytes);
+            return Err(Fail::new("accepted the program's connection and read until end of file")
+                .expected(format!("{} (all of the program's input), and then end of file", show_bytes(REQUEST)))
+                .got(what)
+                .hint(if partial {
+                    "the request is all of standard input: read it to its end (read_to_end), not one line, and send it whole"
+                } else {
+                    hint
+                }));
+        }
+        transcript.say(Who::Grader, "has the whole request: that end of file was a half-close, so it can still answer");
+        transcript.say(Who::Grader, "replies in two pieces, then closes the connection");
+        // A reply that cannot be sent follows from a mistake the program's output shows better.
+        let _ = conn.send_in_pieces(PROGRAM_REPLY, PROGRAM_REPLY.len() / 2, Duration::from_millis(20));
+        Ok(())
+    });
+    let ran = ctx.run_program_with_input(&[&addr.to_string()], REQUEST, PROGRAM_LIMIT)?;
+    // A program that panicked or hung explains itself; otherwise the request it sent comes first.
+    if !ran.panicked() && !ran.timed_out {
+        serving.finish(&ran)?;
+    }
+    if ran.status.success() && ran.stdout.as_bytes() == PROGRAM_REPLY {
+        return Ok(());
+    }
+    let reply = String::from_utf8_lossy(PROGRAM_REPLY);
+    let hint = if ran.stdout == format!("{reply}\n") {
+        "write the reply's bytes as they are, with write_all: println! adds a newline"
+    } else if !ran.stdout.is_empty() && reply.starts_with(&ran.stdout) {
+        "the reply is everything the server sends until it closes: read until a read returns Ok(0) (read_to_end), not once"
+    } else {
+        "after the half-close (Shutdown::Write, not Both, which shuts the reply out) exchange reads the reply to end of file: write it to stdout with write_all and return ExitCode::SUCCESS"
+    };
+    Err(Fail::new(format!(
+        "ran the program with {} on its standard input; the grader's server read it to end of file, replied in two pieces and closed",
+        show_bytes(REQUEST)
+    ))
+    .expected(format!("exit code 0 and the whole reply on stdout: {}", quote(PROGRAM_REPLY, 64)))
+    .got(ran.describe())
+    .hint(ran.hint(hint)))
+}
+
+fn program_reports_errors(ctx: &mut Ctx) -> Outcome {
+    let closed = ClosedPort::reserve().setup("reserving a port where nothing listens")?;
+    let nobody = closed.addr().to_string();
+    ctx.grader(format!("makes sure nothing listens on {nobody}"));
+    let cases = [
+        (nobody.as_str(), "a refused connection ends the program: print `error: ` and the error, naming the address"),
+        ("nowhere", "an address that does not parse is the user's mistake: report it with what they typed"),
+    ];
+    for (addr, hint) in cases {
+        let ran = ctx.run_program_with_input(&[addr], REQUEST, PROGRAM_LIMIT)?;
+        ran.expect_one_line_error(
+            &format!("ran `{}` with the orders on its standard input", ran.command_line),
+            addr,
+            hint,
+        )?;
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use grader::check::Setup;
 use grader::ctx::{Background, short_debug};
 use grader::net::{ClosedPort, Conn, End, Reply};
-use grader::program::Ran;
+use grader::program::{GraderSide, Ran};
 use grader::transcript::quote;
 use grader::{Check, Ctx, Fail, Outcome, Step};
 use pizza_shop::{Client, Order, Shop, ShopError};
@@ -589,7 +589,7 @@ fn program_call(ctx: &mut Ctx) -> Outcome {
         ("QUIT\n", "OK bye\n"),
     ];
     ctx.grader("answers, from another thread, as a scripted shop");
-    let answering = thread::spawn(move || -> Outcome {
+    let answering = GraderSide::start(move || -> Outcome {
         let mut conn = shop.accept_within(Duration::from_secs(2))?;
         for (request, reply) in script {
             conn.expect_line(
@@ -617,10 +617,7 @@ fn program_call(ctx: &mut Ctx) -> Outcome {
             .got(ran.describe())
             .hint(program_hint(&ran, "the program must end when its input ends, after QUIT")));
     }
-    answering.join().map_err(|_| Fail::grader("the grader's shop thread panicked"))?.map_err(|fail| {
-        let got = format!("{}; meanwhile your program {}", fail.got, ran.describe());
-        fail.got(got)
-    })?;
+    answering.finish(&ran)?;
     if ran.status.success() && ran.stdout == expected {
         return Ok(());
     }
