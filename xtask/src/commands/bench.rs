@@ -5,7 +5,8 @@
 //! - re-grade after a one-line edit to one exercise (in a scratch copy: the tree is never left
 //!   modified);
 //! - the floor: the same checks run inside one process per exercise, without isolation, on the
-//!   same number of threads; and the ratio of the warm grade to it;
+//!   same number of threads, one exercise at a time; the same checks isolated, one exercise at a
+//!   time (isolation on equal terms); and the ratios to the floor;
 //! - the cost of isolation per check: starting a check process and collecting its verdict;
 //! - with `--cold`, a grade from an empty target directory (dependencies already downloaded).
 
@@ -84,29 +85,27 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         .collect::<Result<_, _>>()?;
     let options = Options { jobs, private: true };
     let isolated = table.measure_each("checks of that grade, each in a process of its own", runs, || {
-        // Only the checks: from the first check started to the report, building excluded.
-        let started: Mutex<Option<Instant>> = Mutex::new(None);
-        let progress = |p: Progress| {
-            if matches!(p, Progress::Checking { done: 0, .. }) {
-                started.lock().expect("not poisoned").get_or_insert_with(Instant::now);
-            }
-        };
-        let report =
-            grade::grade(&kit, &solutions, &exercises, &options, &progress).map_err(|e| cli::error(e.to_string()))?;
-        if !report.all_passed() {
-            return Err(cli::error("a solution failed a check: the figures would mean nothing"));
-        }
-        let started = started.into_inner().expect("not poisoned").unwrap_or_else(Instant::now);
-        Ok(started.elapsed())
+        checks_time(&kit, &solutions, &exercises, &options)
     })?;
-    let floor = table.measure("the same checks in one process per exercise (the floor)", runs, || {
+    // The floor runs one exercise at a time (a check runner holds one exercise's checks), while a
+    // grade shares one queue of checks among all exercises. Isolation is priced on equal terms:
+    // the same checks, exercise by exercise, in processes of their own and then in one process.
+    let by_exercise = table.measure_each("the same checks, one exercise at a time, isolated", runs, || {
+        let mut total = Duration::ZERO;
+        for exercise in &exercises {
+            total += checks_time(&kit, &solutions, std::slice::from_ref(exercise), &options)?;
+        }
+        Ok(total)
+    })?;
+    let floor = table.measure("the same checks, one exercise at a time, in one process (the floor)", runs, || {
         for runner in &runners {
             in_process(runner, jobs)?;
         }
         Ok(())
     })?;
     let ratio = |f: Figures| f.median.as_secs_f64() / floor.median.as_secs_f64();
-    table.ratio("ratio of the isolated checks to the floor", ratio(isolated));
+    table.ratio("ratio of isolated to in-process, exercise by exercise", ratio(by_exercise));
+    table.ratio("ratio of the isolated checks of a whole grade to the floor", ratio(isolated));
     table.ratio("ratio of the whole warm grade to the floor", ratio(warm));
 
     let probe = &runners[0];
@@ -153,6 +152,24 @@ fn xtask(root: &Path, args: &[&str]) -> Result<(), Error> {
 }
 
 /// Runs every check of one exercise inside its runner's process, without isolation.
+/// How long the checks of a grade of `exercises` take: from the first check started to the report,
+/// building excluded. Fails unless every check passes, since figures of a failing grade would
+/// mean nothing.
+fn checks_time(kit: &Kit, tree: &Path, exercises: &[String], options: &Options) -> Result<Duration, Error> {
+    let started: Mutex<Option<Instant>> = Mutex::new(None);
+    let progress = |p: Progress| {
+        if matches!(p, Progress::Checking { done: 0, .. }) {
+            started.lock().expect("not poisoned").get_or_insert_with(Instant::now);
+        }
+    };
+    let report = grade::grade(kit, tree, exercises, options, &progress).map_err(|e| cli::error(e.to_string()))?;
+    if !report.all_passed() {
+        return Err(cli::error("a solution failed a check: the figures would mean nothing"));
+    }
+    let started = started.into_inner().expect("not poisoned").unwrap_or_else(Instant::now);
+    Ok(started.elapsed())
+}
+
 fn in_process(runner: &Runner, jobs: usize) -> Result<(), Error> {
     let mut command = Command::new(&runner.checks);
     command.arg("--in-process").arg("--jobs").arg(jobs.to_string());
