@@ -62,6 +62,19 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Whether a grade with these options runs `check`: a private one only at final grading.
+    pub fn runs(&self, check: &CheckInfo) -> bool {
+        self.private || !check.private
+    }
+
+    /// How many checks of `listing` a grade with these options leaves for final grading: those
+    /// it does not run, and those the copy of the kit does not have (a student copy).
+    fn withheld(&self, listing: &Listing) -> usize {
+        listing.withheld + listing.checks.iter().filter(|c| !self.runs(c)).count()
+    }
+}
+
 /// What a grade is doing, for a progress display.
 #[derive(Clone, Debug)]
 pub enum Progress {
@@ -103,7 +116,7 @@ pub fn grade(
         .enumerate()
         .filter_map(|(i, (_, l))| l.as_ref().ok().map(|(runner, checks)| (i, runner, checks)))
         .flat_map(|(i, runner, listing)| listing.checks.iter().map(move |check| (i, runner, check)))
-        .filter(|(_, _, check)| options.private || !check.private)
+        .filter(|(_, _, check)| options.runs(check))
         .collect();
     let scratch = tempfile::Builder::new()
         .prefix("sockets-course-")
@@ -145,15 +158,11 @@ pub fn grade(
         .into_iter()
         .zip(reports)
         .map(|((name, listed), checks)| match listed {
-            Ok((_, listing)) => {
-                let withheld = listing.withheld + skipped(&listing.checks, options);
-                ExerciseReport { name, broken: None, checks, withheld }
-            }
+            Ok((_, listing)) => ExerciseReport { name, broken: None, checks, withheld: options.withheld(&listing) },
             Err(broken) => {
                 let known = known_checks(kit, &name);
-                let run: Vec<CheckReport> =
-                    known.iter().filter(|c| options.private || !c.private).map(|c| unbuilt(c, &broken)).collect();
-                ExerciseReport { name, broken: Some(broken), checks: run, withheld: skipped(&known, options) }
+                let run = known.checks.iter().filter(|c| options.runs(c)).map(|c| unbuilt(c, &broken)).collect();
+                ExerciseReport { name, broken: Some(broken), checks: run, withheld: options.withheld(&known) }
             }
         })
         .collect();
@@ -161,11 +170,6 @@ pub fn grade(
 }
 
 /// Asks a runner for its checks, and remembers them for grades where the exercise does not build.
-/// How many of `checks` a grade with `options` leaves for final grading.
-fn skipped(checks: &[CheckInfo], options: &Options) -> usize {
-    if options.private { 0 } else { checks.iter().filter(|c| c.private).count() }
-}
-
 fn list(kit: &Kit, exercise: &str, runner: &Runner) -> Result<Listing, Broken> {
     let mut command = Command::new(&runner.checks);
     command.arg("--list");
@@ -176,7 +180,7 @@ fn list(kit: &Kit, exercise: &str, runner: &Runner) -> Result<Listing, Broken> {
         return Err(broken(String::from_utf8_lossy(&done.stderr.bytes).into_owned()));
     }
     let listing: Listing = serde_json::from_slice(&done.stdout.bytes).map_err(|e| broken(e.to_string()))?;
-    remember_checks(kit, exercise, &listing.checks);
+    remember_checks(kit, exercise, &listing);
     Ok(listing)
 }
 
@@ -185,14 +189,12 @@ fn remembered(kit: &Kit, exercise: &str) -> PathBuf {
     kit.work_dir().join("checks").join(format!("{exercise}.json"))
 }
 
-fn remember_checks(kit: &Kit, exercise: &str, checks: &[CheckInfo]) {
+fn remember_checks(kit: &Kit, exercise: &str, listing: &Listing) {
     let path = remembered(kit, exercise);
-    if fs::read(&path).ok().and_then(|json| serde_json::from_slice::<Vec<CheckInfo>>(&json).ok()).as_deref()
-        == Some(checks)
-    {
+    if fs::read(&path).ok().and_then(|json| serde_json::from_slice::<Listing>(&json).ok()).as_ref() == Some(listing) {
         return;
     }
-    if let Ok(json) = serde_json::to_vec(checks) {
+    if let Ok(json) = serde_json::to_vec(listing) {
         let _ = fs::create_dir_all(path.parent().expect("in a folder"));
         let temporary = path.with_extension(format!("tmp{}", std::process::id()));
         if fs::write(&temporary, json).is_ok() {
@@ -201,8 +203,8 @@ fn remember_checks(kit: &Kit, exercise: &str, checks: &[CheckInfo]) {
     }
 }
 
-/// The checks of an exercise as last listed on this machine (empty if never).
-fn known_checks(kit: &Kit, exercise: &str) -> Vec<CheckInfo> {
+/// The checks of an exercise as last listed on this machine (none if never).
+fn known_checks(kit: &Kit, exercise: &str) -> Listing {
     fs::read(remembered(kit, exercise)).ok().and_then(|json| serde_json::from_slice(&json).ok()).unwrap_or_default()
 }
 
@@ -356,6 +358,26 @@ fn signal_name(signal: i32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_checks_run_at_final_grading_and_are_counted_otherwise() {
+        fn ok(_: &mut crate::Ctx) -> crate::Outcome {
+            Ok(())
+        }
+        let public = crate::Check::new("public", "t", crate::Step::Bind, ok).info();
+        let private = crate::Check::new("private", "t", crate::Step::Bind, ok).private().info();
+        // The instructor's copy lists both; a student copy lists the public one and counts one more.
+        let instructors = Listing { checks: vec![public.clone(), private.clone()], withheld: 0 };
+        let students = Listing { checks: vec![public.clone()], withheld: 1 };
+        let final_grading = Options { jobs: 1, private: true };
+        let student = Options { jobs: 1, private: false };
+        assert!(final_grading.runs(&private) && final_grading.runs(&public));
+        assert!(!student.runs(&private) && student.runs(&public));
+        assert_eq!(final_grading.withheld(&instructors), 0);
+        assert_eq!(student.withheld(&instructors), 1);
+        assert_eq!(student.withheld(&students), 1);
+        assert_eq!(final_grading.withheld(&students), 1, "a student copy cannot run what it does not have");
+    }
 
     #[test]
     fn the_time_bound_counts_rounds_of_the_longest_check() {

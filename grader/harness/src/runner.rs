@@ -35,7 +35,7 @@ pub fn main(checks: &[Check]) -> ExitCode {
 
 /// What `--list` prints: the checks, and how many private checks this copy of the kit withholds
 /// (a student copy has their number only, not their code).
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Listing {
     /// Every check this runner has.
     pub checks: Vec<CheckInfo>,

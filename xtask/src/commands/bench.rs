@@ -151,7 +151,6 @@ fn xtask(root: &Path, args: &[&str]) -> Result<(), Error> {
     }
 }
 
-/// Runs every check of one exercise inside its runner's process, without isolation.
 /// How long the checks of a grade of `exercises` take: from the first check started to the report,
 /// building excluded. Fails unless every check passes, since figures of a failing grade would
 /// mean nothing.
@@ -170,6 +169,7 @@ fn checks_time(kit: &Kit, tree: &Path, exercises: &[String], options: &Options) 
     Ok(started.elapsed())
 }
 
+/// Runs every check of one exercise inside its runner's process, without isolation.
 fn in_process(runner: &Runner, jobs: usize) -> Result<(), Error> {
     let mut command = Command::new(&runner.checks);
     command.arg("--in-process").arg("--jobs").arg(jobs.to_string());
