@@ -38,6 +38,7 @@ Commands:
 Options of grade:
   --solutions           grade solutions/ instead of exercises/ (instructors)
   --tree DIR            grade any folder of exercise crates laid out like exercises/
+                        (both run the private checks too; a grade of exercises/ only counts them)
   -j, --jobs N          run N checks at once (default: 3 per core; checks mostly wait)
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
