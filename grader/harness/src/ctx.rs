@@ -1,26 +1,33 @@
-//! What a check works with: calls into student code that turn panics and hangs into failures,
-//! the conversation it records, and the exercise's binary.
+//! What a check works with: calls into student code (performed by the student host, a process
+//! of its own) that turn panics, hangs and early exits into failures, the conversation it
+//! records, and the exercise's programs.
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt::{self, Debug};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::panic::{self, AssertUnwindSafe};
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::thread::{self, ThreadId};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use grader_host::wire::Outcome;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::check::{Fail, Setup};
 use crate::net::{Conn, Server};
 use crate::program::{self, Ran, ServerProgram};
+use crate::report::Output;
+use crate::student::{Answer, StudentHost};
 use crate::transcript::{Transcript, Who};
 
 /// How much of a returned value's `Debug` text the conversation shows.
 const SHOWN_DEBUG: usize = 160;
 /// How long [`Background::explain`] waits for student code that may just have ended.
 const EXPLAIN_WAIT: Duration = Duration::from_millis(200);
+/// The limit of [`Ctx::call`]: calls that cannot block return at once.
+const CALL_LIMIT: Duration = Duration::from_secs(2);
 
 /// The exercise's built programs, or why there are none.
 #[derive(Clone, Debug, Default)]
@@ -35,12 +42,15 @@ pub struct Bins {
 pub struct Ctx {
     transcript: Transcript,
     bins: Bins,
+    host_path: Option<PathBuf>,
+    host: OnceLock<Result<Arc<StudentHost>, Fail>>,
 }
 
 impl Ctx {
-    /// A context recording into `transcript`; `bins` are the exercise's built programs.
-    pub fn new(transcript: Transcript, bins: Bins) -> Self {
-        Ctx { transcript, bins }
+    /// A context recording into `transcript`; `host` is the student host to start on the first
+    /// call, `bins` the exercise's built programs.
+    pub fn new(transcript: Transcript, host: Option<PathBuf>, bins: Bins) -> Self {
+        Ctx { transcript, bins, host_path: host, host: OnceLock::new() }
     }
 
     /// The conversation, to hand to threads the check starts.
@@ -58,52 +68,109 @@ impl Ctx {
         self.transcript.say(Who::Student, text);
     }
 
-    /// Calls student code on this thread and records the call and what it returned. A panic
-    /// becomes a failure that says where it happened. Use [`Ctx::call_within`] for code that could
-    /// block.
-    pub fn call<T: Debug>(&self, call: &str, f: impl FnOnce() -> T) -> Result<T, Fail> {
-        self.grader(format!("calls {call}"));
-        let result = guarded(f);
-        self.settle(call, result)
-    }
-
-    /// Like [`Ctx::call`], for code that could block: it runs on its own thread and a call that
-    /// has not returned within `limit` becomes a failure (the thread is left behind; the process
-    /// ends with the check).
-    pub fn call_within<T: Debug + Send + 'static>(
-        &self,
-        call: &str,
-        limit: Duration,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Fail> {
-        self.spawn(call, f).join_within(limit)
-    }
-
-    /// Starts student code on its own thread (a server loop, say) while the check goes on.
-    pub fn spawn<T: Debug + Send + 'static>(
-        &self,
-        call: &str,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Background<T> {
-        self.grader(format!("starts {call} on its own thread"));
-        let (sender, receiver) = mpsc::channel();
-        let handle = thread::Builder::new()
-            .name("student".to_owned())
-            .spawn(move || {
-                let _ = sender.send(guarded(f));
+    /// The student host, started on first use.
+    fn host(&self) -> Result<&Arc<StudentHost>, Fail> {
+        self.host
+            .get_or_init(|| {
+                let path = self.host_path.as_deref().ok_or_else(|| Fail::grader("this check has no student host"))?;
+                StudentHost::start(path, self.transcript.clone())
+                    .map(Arc::new)
+                    .map_err(|e| Fail::grader(format!("could not start the student host {}: {e}", path.display())))
             })
-            .expect("the grader could not start a thread");
-        Background {
-            call: call.to_owned(),
-            receiver,
-            thread: handle.thread().id(),
-            transcript: self.transcript.clone(),
-            ended: RefCell::new(None),
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// What student code printed in the host, for the report.
+    pub fn host_output(&self) -> (Output, Output) {
+        match self.host.get() {
+            Some(Ok(host)) => host.output(),
+            _ => Default::default(),
         }
     }
 
-    fn settle<T: Debug>(&self, call: &str, result: Result<T, Panicked>) -> Result<T, Fail> {
-        settle(&self.transcript, call, result)
+    /// How many replies the host has sent so far (0 without a host): see
+    /// [`Ctx::wait_for_student`].
+    pub fn student_activity(&self) -> u64 {
+        match self.host.get() {
+            Some(Ok(host)) => host.activity(),
+            _ => 0,
+        }
+    }
+
+    /// Waits up to `limit` for the host to reply to anything or end, after `seen` replies;
+    /// returns the new count. Without a host, just waits.
+    pub fn wait_for_student(&self, seen: u64, limit: Duration) -> u64 {
+        match self.host.get() {
+            Some(Ok(host)) => host.wait_activity(seen, limit),
+            _ => {
+                std::thread::sleep(limit);
+                seen
+            }
+        }
+    }
+
+    /// Asks the host to perform `call`, which cannot block, and records the call and what it
+    /// returned. `label` is the call as a student would write it: `bind("127.0.0.1:0")`.
+    pub fn call<R: DeserializeOwned + Debug>(&self, label: &str, call: impl Serialize) -> Result<R, Fail> {
+        self.call_within(label, CALL_LIMIT, call)
+    }
+
+    /// Like [`Ctx::call`], for code that could block: a call that has not returned within `limit`
+    /// becomes a failure.
+    pub fn call_within<R: DeserializeOwned + Debug>(
+        &self,
+        label: &str,
+        limit: Duration,
+        call: impl Serialize,
+    ) -> Result<R, Fail> {
+        self.spawn(label, call).join_within(limit)
+    }
+
+    /// Like [`Ctx::call_within`], handing the host sockets of the grader's (a listener, one end
+    /// of a connection) for the call to use, in order.
+    pub fn call_passing<R: DeserializeOwned + Debug>(
+        &self,
+        label: &str,
+        limit: Duration,
+        call: impl Serialize,
+        sockets: &[&dyn AsRawFd],
+    ) -> Result<R, Fail> {
+        self.spawn_passing(label, call, sockets).join_within(limit)
+    }
+
+    /// Starts student code (a server loop, say) while the check goes on.
+    pub fn spawn<R: DeserializeOwned + Debug>(&self, label: &str, call: impl Serialize) -> Background<R> {
+        self.spawn_passing(label, call, &[])
+    }
+
+    /// Like [`Ctx::spawn`], handing the host sockets of the grader's, in order.
+    pub fn spawn_passing<R: DeserializeOwned + Debug>(
+        &self,
+        label: &str,
+        call: impl Serialize,
+        sockets: &[&dyn AsRawFd],
+    ) -> Background<R> {
+        self.grader(format!("calls {label} in your code"));
+        let receiver = match self.host() {
+            Ok(host) => {
+                let fds: Vec<RawFd> = sockets.iter().map(|s| s.as_raw_fd()).collect();
+                let call = serde_json::to_value(call).expect("calls serialise");
+                host.call(call, &fds)
+            }
+            Err(fail) => {
+                let (sender, receiver) = mpsc::channel();
+                let _ = sender.send(Answer::Outcome(Outcome::Refused(fail.got)));
+                receiver
+            }
+        };
+        Background {
+            call: label.to_owned(),
+            receiver,
+            transcript: self.transcript.clone(),
+            ended: RefCell::new(None),
+            value: std::marker::PhantomData,
+        }
     }
 
     /// The exercise's binary (built from its `src/main.rs`).
@@ -132,7 +199,7 @@ impl Ctx {
     }
 
     /// A listening socket on an ephemeral loopback port, bound by the grader to be handed to
-    /// student code (an accept loop, say).
+    /// student code (an accept loop, say) with [`Ctx::spawn_passing`].
     pub fn listener_for_student(&self) -> Result<(TcpListener, SocketAddr), Fail> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener on 127.0.0.1:0")?;
         let addr = listener.local_addr().setup("reading the listener's address")?;
@@ -166,17 +233,17 @@ impl Ctx {
     }
 }
 
-/// Student code running on its own thread, started by [`Ctx::spawn`].
-pub struct Background<T> {
+/// A call into student code that runs while the check goes on, started by [`Ctx::spawn`].
+pub struct Background<R> {
     call: String,
-    receiver: mpsc::Receiver<Result<T, Panicked>>,
-    thread: ThreadId,
+    receiver: mpsc::Receiver<Answer>,
     transcript: Transcript,
-    /// The result, once seen by [`Background::explain`] before the join.
-    ended: RefCell<Option<Result<T, Panicked>>>,
+    /// The answer, once seen by [`Background::explain`] before the join.
+    ended: RefCell<Option<Answer>>,
+    value: std::marker::PhantomData<R>,
 }
 
-impl<T: Debug> Background<T> {
+impl<R: DeserializeOwned + Debug> Background<R> {
     /// Explains a failure of the grader's side of the conversation by the state of the student
     /// code: if it has already panicked, the panic is the real cause ("serve is not written
     /// yet"); if it has already returned, that is said too. Otherwise `fail` is returned as is.
@@ -184,42 +251,44 @@ impl<T: Debug> Background<T> {
         let mut ended = self.ended.borrow_mut();
         if ended.is_none() {
             // Student code that panicked drops what it owns (a listener, say) while unwinding,
-            // before its result arrives: the grader may notice the effect first. This runs on a
+            // before its answer arrives: the grader may notice the effect first. This runs on a
             // failure path only, so it can afford to wait a moment for the cause.
-            *ended = match self.receiver.recv_timeout(EXPLAIN_WAIT) {
-                Ok(result) => Some(result),
-                Err(RecvTimeoutError::Disconnected) => {
-                    Some(Err(take_panic(self.thread).unwrap_or_else(Panicked::unknown)))
-                }
-                Err(RecvTimeoutError::Timeout) => None,
-            };
-            if let Some(Err(panic)) = &*ended {
-                self.transcript.say(Who::Student, format!("panicked: {panic}"));
-            }
+            *ended = self.receiver.recv_timeout(EXPLAIN_WAIT).ok();
         }
-        match &*ended {
+        match ended.clone() {
             None => fail,
-            Some(Err(panic)) => panic.clone().into_fail(&self.call),
-            Some(Ok(value)) => {
-                let got = format!("{}; {} had already returned {}", fail.got, self.call, short_debug(value));
-                fail.got(got)
-            }
+            Some(answer) => match settle::<R>(&self.transcript, &self.call, answer) {
+                Err(cause) => cause,
+                Ok(value) => {
+                    let got = format!("{}; {} had already returned {}", fail.got, self.call, short_debug(&value));
+                    fail.got(got)
+                }
+            },
         }
+    }
+
+    /// Whether the call has ended (returned, panicked, or its host is gone), without waiting.
+    pub fn has_ended(&self) -> bool {
+        let mut ended = self.ended.borrow_mut();
+        if ended.is_none() {
+            *ended = self.receiver.try_recv().ok();
+        }
+        ended.is_some()
     }
 
     /// Runs the grader's side of a conversation with this code, explaining a failure by the
     /// code's state (see [`Background::explain`]).
-    pub fn while_running<R>(&self, grader_side: impl FnOnce() -> Result<R, Fail>) -> Result<R, Fail> {
+    pub fn while_running<T>(&self, grader_side: impl FnOnce() -> Result<T, Fail>) -> Result<T, Fail> {
         grader_side().map_err(|fail| self.explain(fail))
     }
 
     /// Waits at most `limit` for the code to return.
-    pub fn join_within(self, limit: Duration) -> Result<T, Fail> {
-        if let Some(result) = self.ended.borrow_mut().take() {
-            return settle(&self.transcript, &self.call, result);
+    pub fn join_within(self, limit: Duration) -> Result<R, Fail> {
+        if let Some(answer) = self.ended.borrow_mut().take() {
+            return settle(&self.transcript, &self.call, answer);
         }
         match self.receiver.recv_timeout(limit) {
-            Ok(result) => settle(&self.transcript, &self.call, result),
+            Ok(answer) => settle(&self.transcript, &self.call, answer),
             Err(RecvTimeoutError::Timeout) => {
                 self.transcript.say(Who::Student, format!("still running after {limit:?}"));
                 Err(Fail::new(format!("called {}", self.call))
@@ -227,24 +296,78 @@ impl<T: Debug> Background<T> {
                     .got("it was still running")
                     .hint("look for a loop that never ends or a read/accept that waits forever"))
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                let panic = take_panic(self.thread).unwrap_or_else(Panicked::unknown);
-                settle(&self.transcript, &self.call, Err(panic))
-            }
+            Err(RecvTimeoutError::Disconnected) => Err(Fail::grader("the student host's reader stopped")),
         }
     }
 }
 
-fn settle<T: Debug>(transcript: &Transcript, call: &str, result: Result<T, Panicked>) -> Result<T, Fail> {
-    match result {
-        Ok(value) => {
-            transcript.say(Who::Student, format!("returned {}", short_debug(&value)));
-            Ok(value)
-        }
-        Err(panic) => {
+/// Turns the host's answer into the call's value or its failure, and records it.
+fn settle<R: DeserializeOwned + Debug>(transcript: &Transcript, call: &str, answer: Answer) -> Result<R, Fail> {
+    let did = format!("called {call}");
+    match answer {
+        Answer::Outcome(Outcome::Returned(json)) => match serde_json::from_value::<R>(json) {
+            Ok(value) => {
+                transcript.say(Who::Student, format!("returned {}", short_debug(&value)));
+                Ok(value)
+            }
+            Err(error) => {
+                transcript.say(Who::Student, "replied with something the grader cannot read");
+                Err(Fail::new(did)
+                    .expected("a reply the grader can read")
+                    .got(format!("a reply that does not fit the call: {error}"))
+                    .hint("your code runs in a process of its own; keep the signatures the stub declares"))
+            }
+        },
+        Answer::Outcome(Outcome::Panicked(panic)) => {
+            let panic = Panicked::from(panic);
             transcript.say(Who::Student, format!("panicked: {panic}"));
             Err(panic.into_fail(call))
         }
+        Answer::Outcome(Outcome::TooLarge { bytes }) => {
+            transcript.say(Who::Student, format!("returned a value of {bytes} bytes"));
+            Err(Fail::new(did).expected("a value of a sensible size").got(format!("a value of {bytes} bytes")))
+        }
+        Answer::Outcome(Outcome::Refused(why)) => {
+            Err(Fail { did, ..Fail::grader(format!("the student host could not perform the call: {why}")) })
+        }
+        Answer::Ended(status) => {
+            let fail = ended_early(status);
+            transcript.say(Who::Student, format!("ended the process: {}", fail.got));
+            Err(fail)
+        }
+    }
+}
+
+/// The failure of a call whose host process ended before answering.
+pub fn ended_early(status: Option<std::process::ExitStatus>) -> Fail {
+    use std::os::unix::process::ExitStatusExt;
+    let fail = Fail::new("called your code").expected("it to return (Ok or Err) to the grader");
+    match status.map(|s| (s.code(), s.signal())) {
+        Some((Some(code), _)) => fail
+            .got(format!("your code ended the whole process (exit code {code}) before it returned"))
+            .hint("a library function must return (Ok or Err) to its caller; do not call std::process::exit in it"),
+        Some((None, Some(signal))) => fail
+            .got(format!("the process running your code was killed by signal {signal} ({})", signal_name(signal)))
+            .hint(if signal == libc::SIGABRT {
+                "an abort: a panic while panicking, or a stack overflow from endless recursion"
+            } else {
+                "a crash: look for endless recursion, or code that kills its own process"
+            }),
+        _ => fail.got("the process running your code ended without an answer"),
+    }
+}
+
+/// The usual name of a signal.
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "a signal",
     }
 }
 
@@ -257,39 +380,22 @@ pub fn short_debug(value: &impl Debug) -> String {
     }
 }
 
-/// Runs `f`, turning a panic into the panic's record.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
-    install_panic_hook();
-    GUARDED.with(|guarded| guarded.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    GUARDED.with(|guarded| guarded.set(false));
-    result.map_err(|payload| last_panic_on_this_thread(&*payload))
-}
-
-/// The record of the panic that just unwound this thread, from the hook, or else from its payload.
-pub(crate) fn last_panic_on_this_thread(payload: &(dyn Any + Send)) -> Panicked {
-    take_panic(thread::current().id()).unwrap_or_else(|| Panicked::from_payload(payload))
-}
-
 /// What is known about a panic in student code.
 #[derive(Clone, Debug)]
 pub struct Panicked {
     /// The panic message.
     pub message: String,
-    /// `file:line:column`, relative to the working directory where possible.
+    /// `file:line:column`, as the student knows the file.
     pub location: Option<String>,
-    thread: Option<ThreadId>,
+}
+
+impl From<grader_host::wire::PanicInfo> for Panicked {
+    fn from(panic: grader_host::wire::PanicInfo) -> Self {
+        Panicked { message: panic.message, location: panic.location.as_deref().map(crate::sources::shown) }
+    }
 }
 
 impl Panicked {
-    fn unknown() -> Self {
-        Panicked { message: "(no message)".to_owned(), location: None, thread: None }
-    }
-
-    fn from_payload(payload: &(dyn Any + Send)) -> Self {
-        Panicked { message: payload_message(payload), location: None, thread: None }
-    }
-
     /// True for `todo!()` and `unimplemented!()`: the stub has not been filled in.
     pub fn is_stub(&self) -> bool {
         self.message.starts_with("not yet implemented") || self.message.starts_with("not implemented")
@@ -319,145 +425,81 @@ impl fmt::Display for Panicked {
     }
 }
 
-thread_local! {
-    /// Set while a thread runs student code inside [`guarded`]: its panics are reported by the
-    /// call that caught them, not as stray panics.
-    static GUARDED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Panics recorded by the hook and not yet claimed by a call.
-static PANICS: Mutex<Vec<Panicked>> = Mutex::new(Vec::new());
-/// Where stray panics (in threads of student code) are reported as they happen.
-static STRAY_PANICS_TO: OnceLock<Transcript> = OnceLock::new();
-
-/// Reports panics on threads that no call is watching (threads student code started) into
-/// `transcript`, as they happen. Set once per process, by the check runner.
-pub fn report_stray_panics_to(transcript: Transcript) {
-    install_panic_hook();
-    let _ = STRAY_PANICS_TO.set(transcript);
-}
-
-/// Replaces the default panic hook (which prints a message and maybe a backtrace to stderr) with
-/// one that records the panic for the failure message. Idempotent.
-pub fn install_panic_hook() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        panic::set_hook(Box::new(|info| {
-            let panic = Panicked {
-                message: payload_message(info.payload()),
-                location: info.location().map(|l| format!("{}:{}:{}", relative(l.file()), l.line(), l.column())),
-                thread: Some(thread::current().id()),
-            };
-            let guarded = GUARDED.with(Cell::get);
-            if !guarded && let Some(transcript) = STRAY_PANICS_TO.get() {
-                let name = thread::current().name().unwrap_or("unnamed").to_owned();
-                transcript.say(Who::Student, format!("a thread ({name}) panicked: {panic}"));
-            }
-            PANICS.lock().unwrap_or_else(PoisonError::into_inner).push(panic);
-        }));
-    });
-}
-
-fn take_panic(thread: ThreadId) -> Option<Panicked> {
-    let mut panics = PANICS.lock().unwrap_or_else(PoisonError::into_inner);
-    let index = panics.iter().rposition(|p| p.thread == Some(thread))?;
-    Some(panics.remove(index))
-}
-
-fn payload_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "(a panic without a message)".to_owned()
-    }
-}
-
-/// A source path as the student knows it: relative to the working directory when it is below it.
-fn relative(file: &str) -> String {
-    let path = Path::new(file);
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.display().to_string()))
-        .unwrap_or_else(|| file.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::EventLog;
+    use grader_host::wire::PanicInfo;
 
-    fn ctx() -> Ctx {
-        Ctx::new(Transcript::new(EventLog::in_memory()), Bins::default())
+    fn transcript() -> Transcript {
+        Transcript::new(EventLog::in_memory())
+    }
+
+    fn panicked(message: &str) -> Answer {
+        Answer::Outcome(Outcome::Panicked(PanicInfo {
+            message: message.into(),
+            location: Some("src/lib.rs:3:5".into()),
+        }))
     }
 
     #[test]
     fn a_todo_becomes_a_not_written_yet_failure() {
-        let ctx = ctx();
-        let fail = ctx.call("stub()", || -> u8 { todo!() }).unwrap_err();
-        assert!(fail.got.starts_with("it is not written yet: todo!() at "), "{fail:?}");
-        assert!(fail.got.contains("ctx.rs:"), "{fail:?}");
+        let fail = settle::<u8>(&transcript(), "stub()", panicked("not yet implemented")).unwrap_err();
+        assert_eq!(fail.got, "it is not written yet: todo!() at src/lib.rs:3:5");
         assert!(!fail.grader_error);
     }
 
     #[test]
     fn a_panic_becomes_a_failure_with_its_message() {
-        let ctx = ctx();
-        let fail = ctx.call("f()", || -> u8 { panic!("boom") }).unwrap_err();
-        assert!(fail.got.starts_with("a panic: boom (at "), "{fail:?}");
+        let fail = settle::<u8>(&transcript(), "f()", panicked("boom")).unwrap_err();
+        assert!(fail.got.starts_with("a panic: boom (at src/lib.rs:3:5)"), "{fail:?}");
         assert!(fail.hint.unwrap().contains("errors are values"));
     }
 
     #[test]
     fn a_returned_value_is_recorded() {
-        let ctx = ctx();
-        assert_eq!(ctx.call("f()", || 7).unwrap(), 7);
-        let lines = ctx.transcript().lines();
-        assert_eq!(lines[0].to_string(), "grader    → calls f()");
-        assert_eq!(lines[1].to_string(), "your code → returned 7");
+        let transcript = transcript();
+        let answer = Answer::Outcome(Outcome::Returned(serde_json::json!(7)));
+        assert_eq!(settle::<u8>(&transcript, "f()", answer).unwrap(), 7);
+        assert_eq!(transcript.lines()[0].to_string(), "your code → returned 7");
     }
 
     #[test]
-    fn a_call_that_does_not_return_in_time_fails() {
-        let ctx = ctx();
-        let fail = ctx
-            .call_within("sleepy()", Duration::from_millis(20), || thread::sleep(Duration::from_secs(2)))
-            .unwrap_err();
-        assert_eq!(fail.got, "it was still running");
+    fn a_reply_that_does_not_fit_fails_and_is_never_a_pass() {
+        let answer = Answer::Outcome(Outcome::Returned(serde_json::json!("seven")));
+        let fail = settle::<u8>(&transcript(), "f()", answer).unwrap_err();
+        assert!(fail.got.starts_with("a reply that does not fit the call"), "{fail:?}");
+        assert!(!fail.grader_error);
     }
 
     #[test]
-    fn a_panic_on_a_background_thread_is_reported_by_its_join() {
-        let ctx = ctx();
-        let fail = ctx.call_within("f()", Duration::from_secs(5), || -> u8 { panic!("in thread") }).unwrap_err();
-        assert!(fail.got.contains("in thread"), "{fail:?}");
+    fn a_host_that_exits_fails_the_call_with_its_exit_code() {
+        use std::os::unix::process::ExitStatusExt;
+        let exited = Answer::Ended(Some(std::process::ExitStatus::from_raw(0)));
+        let fail = settle::<u8>(&transcript(), "f()", exited).unwrap_err();
+        assert!(fail.got.contains("exit code 0"), "{fail:?}");
+        let aborted = Answer::Ended(Some(std::process::ExitStatus::from_raw(libc::SIGABRT)));
+        let fail = settle::<u8>(&transcript(), "f()", aborted).unwrap_err();
+        assert!(fail.got.contains("SIGABRT"), "{fail:?}");
     }
 
     #[test]
     fn a_failure_of_the_grader_side_is_explained_by_a_panic_of_the_code() {
-        let ctx = ctx();
-        let background = ctx.spawn("f()", || -> u8 { todo!() });
-        let fail = background
-            .while_running(|| -> Result<(), Fail> { Err(Fail::new("waited").got("no connection")) })
-            .unwrap_err();
+        let (sender, receiver) = mpsc::channel();
+        let background: Background<u8> = Background {
+            call: "f()".into(),
+            receiver,
+            transcript: transcript(),
+            ended: RefCell::new(None),
+            value: std::marker::PhantomData,
+        };
+        let fail = background.explain(Fail::new("waited").got("no connection"));
+        assert_eq!(fail.got, "no connection", "still running: the grader's failure stands");
+        sender.send(panicked("not yet implemented")).unwrap();
+        let fail = background.explain(Fail::new("waited").got("no connection"));
         assert!(fail.got.starts_with("it is not written yet"), "{fail:?}");
-        // The join reports the same panic rather than waiting again.
         let fail = background.join_within(Duration::from_secs(5)).unwrap_err();
         assert!(fail.got.starts_with("it is not written yet"), "{fail:?}");
-    }
-
-    #[test]
-    fn a_failure_is_kept_while_the_code_still_runs_and_a_return_is_mentioned() {
-        let ctx = ctx();
-        let running = ctx.spawn("slow()", || thread::sleep(Duration::from_secs(2)));
-        let fail = running.explain(Fail::new("waited").got("no connection"));
-        assert_eq!(fail.got, "no connection");
-        let returned = ctx.spawn("quick()", || 7);
-        thread::sleep(Duration::from_millis(50));
-        let fail = returned.explain(Fail::new("waited").got("no connection"));
-        assert_eq!(fail.got, "no connection; quick() had already returned 7");
-        assert_eq!(returned.join_within(Duration::from_secs(5)).unwrap(), 7);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::check::{CheckInfo, Fail};
-use crate::protocol::{self, Event, read_events};
+use crate::protocol::{self, Event, parse_events};
 use crate::reaper;
 use crate::report::{CheckReport, ExerciseReport, Output, Report, Status};
 use crate::runner::Listing;
@@ -17,7 +17,9 @@ use crate::supervise::{self, Captured, Ended, Limits};
 use crate::tree::{self, Broken, BuildError, Kit, Runner};
 
 /// How much of each of stdout and stderr a check keeps.
-pub const OUTPUT_LIMIT: usize = 4096;
+pub const OUTPUT_LIMIT: usize = crate::student::OUTPUT_LIMIT;
+/// How much a judge may write: its events (the conversation and the verdict).
+const EVENTS_LIMIT: usize = 1 << 20;
 /// How long listing an exercise's checks may take.
 const LIST_LIMIT: Duration = Duration::from_secs(20);
 /// What a check costs beyond its own time limit, at most: starting its process, killing its group,
@@ -118,10 +120,6 @@ pub fn grade(
         .flat_map(|(i, runner, listing)| listing.checks.iter().map(move |check| (i, runner, check)))
         .filter(|(_, _, check)| options.runs(check))
         .collect();
-    let scratch = tempfile::Builder::new()
-        .prefix("sockets-course-")
-        .tempdir()
-        .map_err(|e| BuildError(format!("cannot create a scratch directory: {e}")))?;
     let results: Vec<Mutex<Option<CheckReport>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let runs: Mutex<Vec<reaper::Run>> = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
@@ -135,8 +133,7 @@ pub fn grade(
                     let Some(&(exercise, runner, check)) = jobs.get(n) else {
                         break;
                     };
-                    let events = scratch.path().join(format!("{n}.events"));
-                    let (report, run) = run_check(kit, runner, check, &events, &listed[exercise].0);
+                    let (report, run) = run_check(kit, runner, check, &listed[exercise].0);
                     runs.lock().expect("no panics while holding the lock").extend(run);
                     *results[n].lock().expect("no panics while holding the lock") = Some(report);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -171,7 +168,7 @@ pub fn grade(
 
 /// Asks a runner for its checks, and remembers them for grades where the exercise does not build.
 fn list(kit: &Kit, exercise: &str, runner: &Runner) -> Result<Listing, Broken> {
-    let mut command = Command::new(&runner.checks);
+    let mut command = Command::new(&runner.judge);
     command.arg("--list");
     let broken = |why: String| Broken { summary: "the check runner could not list its checks".into(), detail: why };
     let done = supervise::run(&mut command, Limits { time: LIST_LIMIT, output: 1 << 20 })
@@ -229,27 +226,26 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
     }
 }
 
-/// Runs one check in a process of its own; its report, and what identifies its processes.
-fn run_check(
-    kit: &Kit,
-    runner: &Runner,
-    check: &CheckInfo,
-    events: &Path,
-    exercise: &str,
-) -> (CheckReport, Option<reaper::Run>) {
-    let mut command = Command::new(&runner.checks);
-    // Paths in messages (a panic's file:line) are shown relative to the kit, wherever the grade
-    // was started from.
+/// Runs one check: its judge in a process of its own, which starts the student host and the
+/// exercise's programs; its report, and what identifies its processes.
+fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, exercise: &str) -> (CheckReport, Option<reaper::Run>) {
+    let mut command = Command::new(&runner.judge);
     command.current_dir(&kit.root);
-    command.arg("--run").arg(&check.id).arg("--events").arg(events);
+    command.arg("--run").arg(&check.id);
+    if let Some(host) = &runner.host {
+        command.arg("--host").arg(host);
+    }
     for bin in &runner.bins {
         command.arg("--bin").arg(bin);
     }
     if let Some(error) = &runner.bin_error {
         command.arg("--bin-error").arg(error);
     }
+    for (compiled, shown) in &runner.sources {
+        command.arg("--source-as").arg(format!("{compiled}={shown}"));
+    }
     command.env("RUST_BACKTRACE", "0");
-    let limits = Limits { time: Duration::from_millis(check.timeout_ms), output: OUTPUT_LIMIT };
+    let limits = Limits { time: Duration::from_millis(check.timeout_ms), output: EVENTS_LIMIT };
     let seal = protocol::new_seal();
     let finished = supervise::run_with_input(&mut command, limits, seal.as_bytes());
     let mut report = CheckReport {
@@ -268,20 +264,20 @@ fn run_check(
     let finished = match finished {
         Ok(finished) => finished,
         Err(error) => {
-            report.fail = Some(Fail::grader(format!("could not start the check runner of {exercise}: {error}")));
+            report.fail = Some(Fail::grader(format!("could not start the judge of {exercise}: {error}")));
             return (report, None);
         }
     };
     report.duration_ms = u64::try_from(finished.elapsed.as_millis()).unwrap_or(u64::MAX);
-    report.stdout = output(finished.stdout);
-    report.stderr = output(finished.stderr);
-    let events = read_events(events).unwrap_or_default();
     let mut verdict = None;
     let mut forged = false;
-    for event in events {
+    for event in parse_events(&finished.stdout.bytes) {
         match event {
             Event::Line(line) => report.transcript.push(line),
-            Event::Verdict { fail, seal: sealed } if sealed == seal => verdict = Some(fail),
+            Event::Verdict { fail, seal: sealed, stdout, stderr } if sealed == seal => {
+                verdict = Some(fail);
+                (report.stdout, report.stderr) = (stdout, stderr);
+            }
             Event::Verdict { .. } => forged = true,
         }
     }
@@ -291,13 +287,9 @@ fn run_check(
         (Some(Some(fail)), _) => (Status::Fail, Some(fail)),
         (None, _) if forged => (Status::Fail, Some(forged_verdict())),
         (None, Ended::TimedOut) => (Status::Timeout, Some(timed_out(check))),
-        (None, Ended::Exited(status)) => (Status::Fail, Some(ended_early(status))),
+        (None, Ended::Exited(status)) => (Status::Fail, Some(judge_ended(status, &finished.stderr))),
     };
     (report, Some(finished.run))
-}
-
-fn output(captured: Captured) -> Output {
-    Output { text: String::from_utf8_lossy(&captured.bytes).into_owned(), dropped: captured.dropped }
 }
 
 fn timed_out(check: &CheckInfo) -> Fail {
@@ -324,35 +316,23 @@ fn forged_verdict() -> Fail {
         .hint("the grader decides the verdict: code that writes its own is graded as a failure")
 }
 
-fn ended_early(status: std::process::ExitStatus) -> Fail {
+/// The judge ended without a verdict. It runs no student code, so this is a crash of the grader
+/// or the work of student code that killed it: either way the check cannot pass.
+fn judge_ended(status: std::process::ExitStatus, stderr: &Captured) -> Fail {
     use std::os::unix::process::ExitStatusExt;
-    let fail = Fail::new("ran the check").expected("it to finish and report a verdict");
-    match (status.code(), status.signal()) {
-        (Some(code), _) => fail
-            .got(format!("your code ended the whole process (exit code {code}) before the check finished"))
-            .hint("a library function must return (Ok or Err) to its caller; do not call std::process::exit in it"),
-        (None, Some(signal)) => fail
-            .got(format!("the process was killed by signal {signal} ({})", signal_name(signal)))
-            .hint(if signal == libc::SIGABRT {
-                "an abort: a panic while panicking, or a stack overflow from endless recursion"
-            } else {
-                "a crash: look for unsafe code or endless recursion"
-            }),
-        (None, None) => fail.got("the process ended without a verdict"),
-    }
-}
-
-fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGILL => "SIGILL",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGTERM => "SIGTERM",
-        _ => "a signal",
-    }
+    let how = match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => format!("signal {signal} ({})", crate::ctx::signal_name(signal)),
+        (None, None) => "an unknown cause".to_owned(),
+    };
+    let said = String::from_utf8_lossy(&stderr.bytes).lines().last().unwrap_or_default().to_owned();
+    Fail::new("ran the check")
+        .expected("the grader's judge to report a verdict")
+        .got(format!(
+            "the judge ended without one ({how}){}",
+            if said.is_empty() { String::new() } else { format!(": {said}") }
+        ))
+        .hint("code that stops the grader fails the check it ran in")
 }
 
 #[cfg(test)]

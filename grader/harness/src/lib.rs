@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod ctx;
+pub mod files;
 pub mod grade;
 pub mod net;
 pub mod program;
@@ -18,6 +19,9 @@ pub mod protocol;
 pub mod reaper;
 pub mod report;
 pub mod runner;
+pub mod sources;
+pub mod stage;
+pub mod student;
 pub mod supervise;
 pub mod transcript;
 pub mod tree;
@@ -27,5 +31,9 @@ pub use ctx::Ctx;
 
 /// Re-exported so that check crates need no dependency of their own besides the harness.
 pub use assert_cmd;
+/// Re-exported: the wire types checks and hosts share.
+pub use grader_host;
 /// Re-exported for assertions on program output in checks.
 pub use predicates;
+/// Re-exported for the exercises' wire types.
+pub use serde;

@@ -128,7 +128,7 @@ pub fn panic_summary(stderr: &str) -> Option<String> {
         .as_deref()
         .and_then(|cwd| location.strip_prefix(cwd.to_str()?))
         .map_or(location, |relative| relative.trim_start_matches('/'));
-    Some(format!("{location}: {message}"))
+    Some(format!("{}: {message}", crate::sources::shown(location)))
 }
 
 fn shown(text: &str) -> String {

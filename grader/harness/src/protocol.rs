@@ -1,20 +1,20 @@
-//! How a check runner tells the grading process what happened: a file of JSON lines, one event
-//! per line, written as the check goes. The verdict is the last event; a file without one means
-//! the process ended early (it exited, crashed or was killed for its time limit).
+//! How a judge tells the grading process what happened: JSON lines on the judge's standard output
+//! (a pipe only the judge holds), one event per line, written as the check goes. The verdict is
+//! the last event; output without one means the judge ended early (killed for its time limit).
 //!
-//! The verdict travels in a file named by the grading process, never on stdout or stderr, so
-//! whatever student code prints cannot change it. Student code runs in the runner's process and can
-//! find the file's path in the runner's arguments, so a verdict counts only if it carries the
-//! runner's *seal*: a random value the grading process hands the runner on standard input, which
-//! the runner reads before any student code runs. A verdict written by anything else lacks it.
+//! Student code never runs in the judge, and its output goes to pipes of its own. As a second
+//! line, a verdict counts only if it carries the judge's *seal*: a random value the grading process
+//! hands the judge on standard input, which the judge reads before it starts any student code and
+//! keeps in a process no peer can read. A line written by anything else lacks it.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::check::Fail;
+use crate::report::Output;
 use crate::transcript::Line;
 
 /// One event of a check run.
@@ -27,9 +27,15 @@ pub enum Event {
     Verdict {
         /// Why it failed, if it did.
         fail: Option<Fail>,
-        /// The seal the grading process gave the runner ([`new_seal`]).
+        /// The seal the grading process gave the judge ([`new_seal`]).
         #[serde(default)]
         seal: String,
+        /// What student code printed on its standard output in the host.
+        #[serde(default)]
+        stdout: Output,
+        /// What student code printed on its standard error in the host.
+        #[serde(default)]
+        stderr: Output,
     },
 }
 
@@ -55,16 +61,21 @@ pub fn new_seal() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Where events go: a file (in a check runner) and/or memory (in-process use and tests).
+/// Where events go: standard output (in a judge) and/or memory (in-process use and tests).
 pub struct EventLog {
-    file: Option<File>,
+    file: Option<Box<dyn Write + Send>>,
     kept: Vec<Event>,
 }
 
 impl EventLog {
-    /// Writes events to `path`, creating it.
+    /// Writes events to standard output.
+    pub fn to_stdout() -> Self {
+        EventLog { file: Some(Box::new(io::stdout())), kept: Vec::new() }
+    }
+
+    /// Writes events to `path`, creating it (tests).
     pub fn to_file(path: &Path) -> io::Result<Self> {
-        Ok(EventLog { file: Some(File::create(path)?), kept: Vec::new() })
+        Ok(EventLog { file: Some(Box::new(File::create(path)?)), kept: Vec::new() })
     }
 
     /// Keeps events in memory only.
@@ -79,6 +90,7 @@ impl EventLog {
             if let Ok(mut json) = serde_json::to_vec(event) {
                 json.push(b'\n');
                 let _ = file.write_all(&json);
+                let _ = file.flush();
             }
         }
         self.kept.push(event.clone());
@@ -96,21 +108,19 @@ impl EventLog {
     }
 }
 
-/// Reads the events a runner wrote. Lines that do not parse (a half-written last line of a killed
+/// Parses the events a judge wrote. Lines that do not parse (a half-written last line of a killed
 /// process) are skipped.
+pub fn parse_events(bytes: &[u8]) -> Vec<Event> {
+    bytes.split(|&b| b == b'\n').filter_map(|line| serde_json::from_slice(line).ok()).collect()
+}
+
+/// Reads the events written to a file (tests).
 pub fn read_events(path: &Path) -> io::Result<Vec<Event>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(error),
-    };
-    let mut events = Vec::new();
-    for line in BufReader::new(file).split(b'\n') {
-        if let Ok(event) = serde_json::from_slice(&line?) {
-            events.push(event);
-        }
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(parse_events(&bytes)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(error) => Err(error),
     }
-    Ok(events)
 }
 
 #[cfg(test)]
@@ -125,12 +135,23 @@ mod tests {
         let mut log = EventLog::to_file(&path).unwrap();
         let line = Line { who: Who::Grader, text: "connect".into() };
         log.append(&Event::Line(line.clone()));
-        log.append(&Event::Verdict { fail: None, seal: "s".into() });
+        log.append(&Event::Verdict {
+            fail: None,
+            seal: "s".into(),
+            stdout: Output::default(),
+            stderr: Output::default(),
+        });
         drop(log);
         // What a process killed mid-write leaves behind.
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"ev").unwrap();
         let events = read_events(&path).unwrap();
-        assert_eq!(events, vec![Event::Line(line), Event::Verdict { fail: None, seal: "s".into() }]);
+        assert_eq!(
+            events,
+            vec![
+                Event::Line(line),
+                Event::Verdict { fail: None, seal: "s".into(), stdout: Output::default(), stderr: Output::default() }
+            ]
+        );
     }
 
     #[test]
@@ -138,7 +159,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events");
         std::fs::write(&path, "{\"event\":\"verdict\",\"fail\":null}\n").unwrap();
-        assert_eq!(read_events(&path).unwrap(), vec![Event::Verdict { fail: None, seal: String::new() }]);
+        assert_eq!(
+            read_events(&path).unwrap(),
+            vec![Event::Verdict {
+                fail: None,
+                seal: String::new(),
+                stdout: Output::default(),
+                stderr: Output::default()
+            }]
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! The `main` of every check runner (`grader/checks/NN-name`), as the grading process calls it:
+//! The `main` of every judge (`grader/checks/NN-name/src/main.rs`), as the grading process calls it:
 //!
-//! - `RUNNER --list` prints the exercise's checks as JSON;
-//! - `RUNNER --run ID --events FILE [--bin PATH]... [--bin-error WHY]` runs one check and writes
-//!   its conversation and verdict to FILE, then exits; one process per check, so nothing student
-//!   code does in one check can affect another or the grading process;
-//! - `RUNNER --in-process [--jobs N] [--bin PATH]... [ID]...` runs checks in this very process, on
-//!   N threads, without isolation: the floor that `cargo xtask bench` compares the isolated run with.
+//! - `JUDGE --list` prints the exercise's checks as JSON;
+//! - `JUDGE --run ID [--host PATH] [--bin PATH]... [--bin-error WHY] [--source-as FROM=TO]...` runs
+//!   one check and writes its conversation and verdict to standard output as JSON lines, then
+//!   exits. Student code never runs in this process: calls go to the student host at PATH, a process
+//!   the judge starts for the check, and the exercise's programs run as processes of their own;
+//! - `JUDGE --in-process [--jobs N] [--host PATH] [--bin PATH]... [ID]...` runs checks on N threads
+//!   of this process (each still with a host of its own) and prints one line per check: the floor
+//!   that `cargo xtask bench` compares the isolated run with.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -16,15 +18,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::check::{Check, CheckInfo, Fail};
-use crate::ctx::{self, Bins, Ctx};
+use crate::ctx::{Bins, Ctx};
 use crate::protocol::{Event, EventLog};
+use crate::report::Output;
 use crate::transcript::Transcript;
 
 /// What the grading process asked for.
 enum Request {
     List,
-    Run { id: String, events: PathBuf, bins: Bins },
-    InProcess { ids: Vec<String>, bins: Bins, jobs: usize },
+    Run { id: String, given: Given },
+    InProcess { ids: Vec<String>, given: Given, jobs: usize },
+}
+
+/// What the grading process hands a judge besides the check: the built programs and host.
+#[derive(Clone, Default)]
+struct Given {
+    host: Option<PathBuf>,
+    bins: Bins,
+    sources: Vec<(String, String)>,
 }
 
 /// Runs the request on the command line against `checks`. Never returns for `--run`: the process
@@ -68,7 +79,7 @@ fn run_request(checks: &[Check], withheld: usize) -> ExitCode {
         Ok(request) => request,
         Err(problem) => {
             eprintln!("check runner: {problem}");
-            eprintln!("usage: --list | --run ID --events FILE [--bin PATH]... | --in-process [--jobs N] [ID]...");
+            eprintln!("usage: --list | --run ID [--host PATH] [--bin PATH]... | --in-process [--jobs N] [ID]...");
             eprintln!("(this program is started by `cargo xtask grade`; run that instead)");
             return ExitCode::from(2);
         }
@@ -84,14 +95,18 @@ fn run_request(checks: &[Check], withheld: usize) -> ExitCode {
             println!("{json}");
             ExitCode::SUCCESS
         }
-        Request::Run { id, events, bins } => {
+        Request::Run { id, given } => {
             let Some(check) = checks.iter().find(|c| c.id == id) else {
                 eprintln!("check runner: no check {id:?}");
                 return ExitCode::from(2);
             };
-            run_isolated(check, &events, bins)
+            crate::sources::set(given.sources.clone());
+            run_isolated(check, given)
         }
-        Request::InProcess { ids, bins, jobs } => run_in_process(checks, &ids, &bins, jobs),
+        Request::InProcess { ids, given, jobs } => {
+            crate::sources::set(given.sources.clone());
+            run_in_process(checks, &ids, &given, jobs)
+        }
     }
 }
 
@@ -99,8 +114,7 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     let mut args = args.into_iter();
     let mode = args.next().ok_or("no request")?;
     let mut id = None;
-    let mut events = None;
-    let mut bins = Bins::default();
+    let mut given = Given::default();
     let mut ids = Vec::new();
     let mut jobs = 1;
     match mode.to_str() {
@@ -111,25 +125,27 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     }
     while let Some(arg) = args.next() {
         match arg.to_str() {
-            Some("--events") => events = Some(PathBuf::from(args.next().ok_or("--events needs a file")?)),
+            Some("--host") => given.host = Some(PathBuf::from(args.next().ok_or("--host needs a path")?)),
+            Some("--source-as") => {
+                let value = args.next().ok_or("--source-as needs FROM=TO")?;
+                let value = value.to_str().ok_or("--source-as needs UTF-8")?;
+                let (from, to) = value.split_once('=').ok_or("--source-as needs FROM=TO")?;
+                given.sources.push((from.to_owned(), to.to_owned()));
+            }
             Some("--jobs") => {
                 let value = args.next().ok_or("--jobs needs a number")?;
                 jobs = value.to_str().and_then(|v| v.parse().ok()).filter(|&n| n > 0).ok_or("--jobs needs a number")?;
             }
-            Some("--bin") => bins.paths.push(PathBuf::from(args.next().ok_or("--bin needs a path")?)),
+            Some("--bin") => given.bins.paths.push(PathBuf::from(args.next().ok_or("--bin needs a path")?)),
             Some("--bin-error") => {
-                bins.error = Some(args.next().ok_or("--bin-error needs a reason")?.to_string_lossy().into_owned())
+                given.bins.error = Some(args.next().ok_or("--bin-error needs a reason")?.to_string_lossy().into_owned())
             }
             _ => ids.push(arg.into_string().map_err(|a| format!("not UTF-8: {a:?}"))?),
         }
     }
     match id {
-        Some(id) => Ok(Request::Run {
-            id: id.into_string().map_err(|a| format!("not UTF-8: {a:?}"))?,
-            events: events.ok_or("--run needs --events FILE")?,
-            bins,
-        }),
-        None => Ok(Request::InProcess { ids, bins, jobs }),
+        Some(id) => Ok(Request::Run { id: id.into_string().map_err(|a| format!("not UTF-8: {a:?}"))?, given }),
+        None => Ok(Request::InProcess { ids, given, jobs }),
     }
 }
 
@@ -137,25 +153,20 @@ fn duplicate_id(checks: &[Check]) -> Option<&'static str> {
     checks.iter().enumerate().find_map(|(i, c)| checks[..i].iter().any(|d| d.id == c.id).then_some(c.id))
 }
 
-fn run_isolated(check: &Check, events: &std::path::Path, bins: Bins) -> ExitCode {
+fn run_isolated(check: &Check, given: Given) -> ExitCode {
     die_with_parent();
-    // The seal comes first, before any student code runs: afterwards standard input is at its end,
-    // and the seal lives only in this function.
+    // Student code runs in processes this judge starts, as the same user on a laptop: it must not
+    // be able to read this process's memory or open its file descriptors (the verdict's pipe).
+    protect_from_peers();
+    // The seal comes next, before any student code runs: afterwards standard input is at its end,
+    // and the seal lives only in this process, which no peer can read.
     let seal = read_seal();
-    let log = match EventLog::to_file(events) {
-        Ok(log) => log,
-        Err(error) => {
-            eprintln!("check runner: cannot write {}: {error}", events.display());
-            return ExitCode::from(2);
-        }
-    };
-    let transcript = Transcript::new(log);
-    ctx::report_stray_panics_to(transcript.clone());
-    let fail = run_check(check, &transcript, bins).err();
-    transcript.finish(&Event::Verdict { fail, seal });
+    let transcript = Transcript::new(EventLog::to_stdout());
+    let (fail, (stdout, stderr)) = run_check(check, &transcript, &given);
+    transcript.finish(&Event::Verdict { fail: fail.err(), seal, stdout, stderr });
     let _ = std::io::stdout().flush();
-    // Exit at once: threads left running by student code (a server loop, say) must not keep the
-    // process alive, and their destructors must not run after the verdict.
+    // Exit at once: the student host and the programs this check started go with the process
+    // group, which the grading process kills.
     std::process::exit(0)
 }
 
@@ -166,28 +177,20 @@ fn read_seal() -> String {
     seal.trim().to_owned()
 }
 
-/// Runs one check, turning a panic that escaped it into a failure. Such a panic comes from student
-/// code the check reached without [`Ctx::call`] (a `Display` impl, say), or from the check itself,
-/// which is then a grader error.
-fn run_check(check: &Check, transcript: &Transcript, bins: Bins) -> Result<(), Fail> {
-    ctx::install_panic_hook();
-    let mut ctx = Ctx::new(transcript.clone(), bins);
-    match panic::catch_unwind(AssertUnwindSafe(|| (check.run)(&mut ctx))) {
+/// Runs one check; its verdict and what student code printed in the host. A panic here comes from
+/// the check itself, never from student code (which runs elsewhere): a grader error.
+fn run_check(check: &Check, transcript: &Transcript, given: &Given) -> (Result<(), Fail>, (Output, Output)) {
+    let mut ctx = Ctx::new(transcript.clone(), given.host.clone(), given.bins.clone());
+    let outcome = match panic::catch_unwind(AssertUnwindSafe(|| (check.run)(&mut ctx))) {
         Ok(outcome) => outcome,
-        Err(payload) => {
-            let panicked = ctx::last_panic_on_this_thread(&*payload);
-            let in_grader = panicked.location.as_deref().is_some_and(|l| l.contains("grader/"));
-            let mut fail = panicked.into_fail("ran the check, which reached your code");
-            fail.did = "ran the check, which reached your code".to_owned();
-            fail.grader_error = in_grader;
-            Err(fail)
-        }
-    }
+        Err(_) => Err(Fail::grader(format!("the check {} itself panicked (a bug in the grader)", check.id))),
+    };
+    (outcome, ctx.host_output())
 }
 
 /// Runs the selected checks in this process on `jobs` threads, printing `id<TAB>pass|fail<TAB>µs`
 /// per check: the same work as an isolated grade, without a process per check.
-fn run_in_process(checks: &[Check], ids: &[String], bins: &Bins, jobs: usize) -> ExitCode {
+fn run_in_process(checks: &[Check], ids: &[String], given: &Given, jobs: usize) -> ExitCode {
     let selected: Vec<&Check> = checks.iter().filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id)).collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicUsize::new(0);
@@ -197,7 +200,7 @@ fn run_in_process(checks: &[Check], ids: &[String], bins: &Bins, jobs: usize) ->
                 while let Some(check) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let started = Instant::now();
                     let transcript = Transcript::new(EventLog::in_memory());
-                    let outcome = run_check(check, &transcript, bins.clone());
+                    let (outcome, _) = run_check(check, &transcript, given);
                     failed.fetch_add(usize::from(outcome.is_err()), Ordering::Relaxed);
                     let micros = started.elapsed().as_micros();
                     match outcome {
@@ -228,3 +231,17 @@ fn die_with_parent() {
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent() {}
+
+/// Makes this process non-dumpable: processes of the same user (the student host, the exercise's
+/// programs) can then neither read its memory (`/proc/PID/mem`, ptrace) nor open its file
+/// descriptors through `/proc/PID/fd`.
+#[cfg(target_os = "linux")]
+pub fn protect_from_peers() {
+    // SAFETY: prctl(PR_SET_DUMPABLE) takes a flag and affects only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn protect_from_peers() {}

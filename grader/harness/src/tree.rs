@@ -1,12 +1,15 @@
-//! Building the check runners for a tree of exercise crates (`exercises/`, `solutions/`, or any
-//! folder laid out like them) without touching the tree.
+//! Building what a grade runs, without touching the graded tree:
 //!
-//! For each tree the grader writes a small workspace under `target/sockets-course/trees/`: one
-//! package per exercise whose binary is the exercise's check crate (`grader/checks/NN-name`), with
-//! its dependency on the exercise pointed at the tree being graded. One `cargo build --keep-going`
-//! builds them all, plus the tree's own programs; an exercise that does not compile is reported
-//! with the compiler's first error while the others are still graded. All trees share one build
-//! directory, so dependencies compile once.
+//! - the **judges**, one per exercise, from the kit alone (`grader/checks/NN-name/src/main.rs`),
+//!   in a workspace of their own under `target/sockets-course/judges/`: they never depend on a
+//!   graded tree, so they build once per kit;
+//! - for each graded tree, a workspace under `target/sockets-course/trees/` holding a copy of each
+//!   exercise's sources ([`crate::stage`]) under a manifest the grader writes, and its **student
+//!   host** (`grader/checks/NN-name/src/host.rs` linked with that crate). One
+//!   `cargo build --keep-going` builds the hosts and the exercises' programs; an exercise that does
+//!   not compile is reported with the compiler's first error while the others are still graded.
+//!
+//! All of them share one build directory, so dependencies compile once.
 
 use std::fmt;
 use std::fs;
@@ -70,15 +73,21 @@ pub fn crate_key(exercise: &str) -> &str {
     &exercise[3..]
 }
 
-/// A built exercise: the check runner and the exercise's own programs.
+/// A built exercise: its judge, its student host and its own programs.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Runner {
-    /// The check runner binary.
-    pub checks: PathBuf,
+    /// The judge (built from the kit alone).
+    pub judge: PathBuf,
+    /// The student host (the exercise's crate with the kit's dispatch).
+    pub host: Option<PathBuf>,
     /// The binaries of the exercise crate (from its `src/main.rs`), if any.
     pub bins: Vec<PathBuf>,
     /// Why the exercise's program did not build, if it did not.
     pub bin_error: Option<String>,
+    /// Source prefixes as compiled, and as the student knows them.
+    pub sources: Vec<(String, String)>,
+    /// What the tree holds that the build ignored.
+    pub ignored: Vec<String>,
 }
 
 /// An exercise and its runner, or why it has none.
@@ -143,15 +152,16 @@ pub fn build(kit: &Kit, tree: &Path, exercises: &[String]) -> Result<Vec<Built>,
 }
 
 /// What a build's inputs looked like: every file of the graded exercises, of their check crates,
-/// of the harness and the kit's manifests, with its size and modification time.
+/// of the harness, the host runtime and the kit's manifests, with its size and modification time.
 fn fingerprint(kit: &Kit, tree: &Path, exercises: &[String]) -> Option<String> {
+    let grader = kit.root.join("grader");
     let mut roots: Vec<PathBuf> =
-        vec![kit.root.join("Cargo.toml"), kit.root.join("Cargo.lock"), kit.root.join("grader").join("harness")];
+        vec![kit.root.join("Cargo.toml"), kit.root.join("Cargo.lock"), grader.join("harness"), grader.join("host")];
     for exercise in exercises {
         roots.push(tree.join(exercise));
         roots.push(kit.checks_dir().join(exercise));
     }
-    let mut hash = fnv1a(b"sockets-course build inputs v1");
+    let mut hash = fnv1a(b"sockets-course build inputs v2");
     for root in roots {
         hash = fingerprint_path(&root, hash).ok()?;
     }
@@ -190,7 +200,9 @@ fn reuse(record: &Path, fingerprint: &str) -> Option<Vec<Built>> {
     let text = fs::read(record).ok()?;
     let (recorded, built): (String, Vec<Built>) = serde_json::from_slice(&text).ok()?;
     let present = built.iter().all(|(_, runner)| match runner {
-        Ok(runner) => runner.checks.is_file() && runner.bins.iter().all(|b| b.is_file()),
+        Ok(runner) => {
+            runner.judge.is_file() && runner.host.iter().all(|h| h.is_file()) && runner.bins.iter().all(|b| b.is_file())
+        }
         Err(_) => true,
     });
     (recorded == fingerprint && present).then_some(built)
@@ -203,50 +215,109 @@ fn remember(record: &Path, fingerprint: &str, built: &[Built]) {
 }
 
 fn build_with_cargo(kit: &Kit, tree: &Path, generated: &Path, exercises: &[String]) -> Result<Vec<Built>, BuildError> {
-    let tree = tree.to_path_buf();
-    let generated = generated.to_path_buf();
     let work = kit.work_dir();
-    // Every exercise of the tree goes into its workspace, selected or not, so that the generated
-    // files depend on the tree alone: grades of one tree running at once write the same files.
-    let all = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
-    let packages: Vec<(String, Result<String, Broken>)> =
-        all.iter().map(|exercise| (exercise.clone(), package_name(&tree.join(exercise)))).collect();
-    let in_workspace: Vec<(String, String)> =
-        packages.iter().filter_map(|(e, p)| p.as_ref().ok().map(|p| (e.clone(), p.clone()))).collect();
-    let selected: Vec<(String, String)> = in_workspace.iter().filter(|(e, _)| exercises.contains(e)).cloned().collect();
-    let mut results: Vec<Built> = packages
-        .into_iter()
-        .filter(|(exercise, _)| exercises.contains(exercise))
-        .filter_map(|(exercise, package)| package.err().map(|broken| (exercise, Err(broken))))
-        .collect();
-    if !selected.is_empty() {
-        write_workspace(kit, &tree, &generated, &in_workspace)
+    let kit_root = fs::canonicalize(&kit.root).map_err(|e| BuildError(format!("cannot find the kit: {e}")))?;
+    let judges = build_judges(kit, &kit_root, &work, exercises)?;
+    let mut results: Vec<Built> = Vec::new();
+    let mut staged: Vec<(String, crate::stage::Staged)> = Vec::new();
+    for exercise in exercises {
+        let into = generated.join("crates").join(exercise);
+        if let Err(broken) = &judges[exercise] {
+            results.push((exercise.clone(), Err(broken.clone())));
+            continue;
+        }
+        match crate::stage::stage(&tree.join(exercise), &into, crate_key(exercise)) {
+            Err(broken) => results.push((exercise.clone(), Err(broken))),
+            Ok(stage) => staged.push((exercise.clone(), stage)),
+        }
+    }
+    if !staged.is_empty() {
+        write_tree_workspace(&kit_root, tree, generated, &staged)
             .map_err(|e| BuildError(format!("cannot write {}: {e}", generated.display())))?;
-        match run_cargo(&work, &tree, &generated, &selected)? {
-            Cargo::Built(built) => results.extend(built),
-            // Cargo could not even load the workspace (a broken manifest in one exercise, say):
-            // build each exercise on its own, so that the problem is reported where it is.
-            Cargo::NotLoaded(_) => {
-                for one in &selected {
-                    let alone = work.join("trees").join(format!("{}-{}", slug(&tree), one.0));
-                    write_workspace(kit, &tree, &alone, std::slice::from_ref(one))
-                        .map_err(|e| BuildError(format!("cannot write {}: {e}", alone.display())))?;
-                    match run_cargo(&work, &tree, &alone, std::slice::from_ref(one))? {
-                        Cargo::Built(built) => results.extend(built),
-                        Cargo::NotLoaded(stderr) => results.push((
-                            one.0.clone(),
-                            Err(Broken {
-                                summary: format!("cargo cannot build {}: its Cargo.toml or files are broken", one.0),
-                                detail: last_lines(&stderr, SHOWN_ERROR_LINES),
-                            }),
-                        )),
-                    }
+        let packages: Vec<String> =
+            staged.iter().flat_map(|(exercise, stage)| [host_package(exercise), stage.package.clone()]).collect();
+        let messages = run_cargo(&work, &generated.join("Cargo.toml"), &packages)?;
+        for (exercise, stage) in staged {
+            let mut found = Found::default();
+            let host_dir = generated.join("hosts").join(&exercise);
+            let crate_dir = generated.join("crates").join(&exercise);
+            for (dir, message) in &messages.messages {
+                if *dir == host_dir {
+                    found.host_message(message, &crate_dir);
+                } else if *dir == crate_dir {
+                    found.exercise_message(message, &crate_dir);
                 }
             }
+            let judge = judges[&exercise].clone().expect("only exercises with a judge are staged");
+            let sources = source_prefixes(&kit_root, tree, generated, &exercise);
+            results.push((exercise, found.into_result(judge, stage, sources, &messages.stderr)));
         }
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(results)
+}
+
+/// Builds the judges of `exercises` from the kit alone.
+fn build_judges(
+    kit: &Kit,
+    kit_root: &Path,
+    work: &Path,
+    exercises: &[String],
+) -> Result<std::collections::HashMap<String, Result<PathBuf, Broken>>, BuildError> {
+    let generated = work.join("judges");
+    let known = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
+    write_judge_workspace(kit_root, &generated, &known)
+        .map_err(|e| BuildError(format!("cannot write {}: {e}", generated.display())))?;
+    let wanted: Vec<&String> = exercises.iter().filter(|e| known.contains(e)).collect();
+    let packages: Vec<String> = wanted.iter().map(|e| judge_package(e)).collect();
+    let messages = if packages.is_empty() {
+        Messages::default()
+    } else {
+        run_cargo(work, &generated.join("Cargo.toml"), &packages)?
+    };
+    let mut judges = std::collections::HashMap::new();
+    for exercise in exercises {
+        let dir = generated.join(judge_package(exercise));
+        let mut judge = None;
+        let mut error = None;
+        for (from, message) in &messages.messages {
+            if *from != dir {
+                continue;
+            }
+            match message.reason.as_str() {
+                "compiler-artifact" if message.executable.is_some() => judge.clone_from(&message.executable),
+                "compiler-message" if error.is_none() => {
+                    error = message.message.as_ref().filter(|d| d.level == "error").map(|d| d.message.clone())
+                }
+                _ => {}
+            }
+        }
+        let built = match (judge, known.contains(exercise)) {
+            (Some(judge), _) => Ok(judge),
+            (None, false) => {
+                Err(Broken { summary: format!("the kit has no checks for {exercise}"), detail: String::new() })
+            }
+            (None, true) => Err(Broken {
+                summary: format!(
+                    "the grader's checks of {exercise} do not build (a problem of the kit, not of your code): {}",
+                    error.unwrap_or_else(|| "see the detail".into())
+                ),
+                detail: last_lines(&messages.stderr, SHOWN_ERROR_LINES),
+            }),
+        };
+        judges.insert(exercise.clone(), built);
+    }
+    Ok(judges)
+}
+
+/// Prefixes of compiled source paths (as rustc records them for the staged copy) and what the
+/// student knows them as: the exercise folder of the graded tree, relative to the kit if inside.
+fn source_prefixes(kit_root: &Path, tree: &Path, generated: &Path, exercise: &str) -> Vec<(String, String)> {
+    let shown_dir = tree.join(exercise);
+    let shown = shown_dir.strip_prefix(kit_root).unwrap_or(&shown_dir);
+    let shown = format!("{}/", shown.display());
+    let staged = generated.join("crates").join(exercise);
+    vec![(format!("{}/", staged.display()), shown.clone()), (format!("crates/{exercise}/"), shown)]
 }
 
 /// A stable, readable directory name for a tree: its last component and a hash of its full path.
@@ -268,28 +339,6 @@ fn fnv1a_more(hash: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(hash, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// Reads `[package] name` from an exercise crate's manifest.
-fn package_name(dir: &Path) -> Result<String, Broken> {
-    let manifest = dir.join("Cargo.toml");
-    let text = fs::read_to_string(&manifest).map_err(|e| Broken {
-        summary: format!("missing: cannot read {} ({e})", manifest.display()),
-        detail: "each exercise is a crate: a folder with Cargo.toml and src/lib.rs, named as in exercises/".into(),
-    })?;
-    let mut in_package = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if in_package && let Some(value) = line.strip_prefix("name") {
-            let value = value.trim_start().strip_prefix('=').map(str::trim).unwrap_or_default();
-            let name = value.trim_matches(|c| c == '"' || c == '\'');
-            if !name.is_empty() && name.len() + 2 == value.len() {
-                return Ok(name.to_owned());
-            }
-        }
-    }
-    Err(Broken { summary: format!("{} has no [package] name", manifest.display()), detail: String::new() })
-}
-
 /// A TOML basic string.
 fn toml_str(text: &str) -> String {
     let mut out = String::from("\"");
@@ -305,42 +354,105 @@ fn toml_str(text: &str) -> String {
     out
 }
 
-fn check_package(exercise: &str) -> String {
-    format!("checks-{exercise}")
+fn judge_package(exercise: &str) -> String {
+    format!("judge-{exercise}")
 }
 
-fn write_workspace(kit: &Kit, tree: &Path, generated: &Path, present: &[(String, String)]) -> io::Result<()> {
-    let members: Vec<String> = present.iter().map(|(e, _)| toml_str(&check_package(e))).collect();
-    let root = format!(
-        "# Generated by sockets-course to grade {}.\n# Rewritten on every grade; do not edit.\n\
+fn host_package(exercise: &str) -> String {
+    format!("host-{exercise}")
+}
+
+/// The dependencies both a judge and a host have: the wire between them.
+fn wire_dependencies(kit_root: &Path) -> String {
+    format!(
+        "grader-host = {{ path = {} }}\nserde = {{ version = \"1.0\", features = [\"derive\"] }}\nserde_json = \"1.0\"\n",
+        toml_str(&kit_root.join("grader").join("host").to_string_lossy())
+    )
+}
+
+fn workspace_manifest(what: &str, members: &[String]) -> String {
+    let members: Vec<String> = members.iter().map(|m| toml_str(m)).collect();
+    format!(
+        "# Generated by sockets-course: {what}.\n# Rewritten on every grade; do not edit.\n\
          [workspace]\nresolver = \"3\"\nmembers = [{}]\n",
-        tree.display(),
         members.join(", ")
-    );
-    write_if_changed(&generated.join("Cargo.toml"), &root)?;
-    let kit_root = fs::canonicalize(&kit.root)?;
-    for (exercise, package) in present {
-        let name = check_package(exercise);
-        let main = kit_root.join("grader").join("checks").join(exercise).join("src").join("main.rs");
-        let manifest = format!(
-            "[package]\nname = {name}\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [[bin]]\nname = {name}\npath = {main}\n\n\
-             [dependencies]\ngrader = {{ path = {harness} }}\n{key} = {{ path = {exercise_dir}, package = {package} }}\n",
-            name = toml_str(&name),
-            main = toml_str(&main.to_string_lossy()),
-            harness = toml_str(&kit_root.join("grader").join("harness").to_string_lossy()),
-            key = crate_key(exercise),
-            exercise_dir = toml_str(&tree.join(exercise).to_string_lossy()),
-            package = toml_str(package),
-        );
-        write_if_changed(&generated.join(&name).join("Cargo.toml"), &manifest)?;
-    }
-    // Start from the kit's lock file: the same dependency versions, so artifacts are shared and
-    // no registry is asked.
+    )
+}
+
+/// Starts a generated workspace from the kit's lock file: the same dependency versions, so
+/// artifacts are shared and no registry is asked.
+fn copy_lock(kit_root: &Path, generated: &Path) {
     let lock = generated.join("Cargo.lock");
     if !lock.exists() && kit_root.join("Cargo.lock").exists() {
         let _ = fs::copy(kit_root.join("Cargo.lock"), &lock);
     }
+}
+
+fn write_judge_workspace(kit_root: &Path, generated: &Path, exercises: &[String]) -> io::Result<()> {
+    let members: Vec<String> = exercises.iter().map(|e| judge_package(e)).collect();
+    write_if_changed(&generated.join("Cargo.toml"), &workspace_manifest("the judges, from the kit alone", &members))?;
+    for exercise in exercises {
+        let name = judge_package(exercise);
+        let main = kit_root.join("grader").join("checks").join(exercise).join("src").join("main.rs");
+        let manifest = format!(
+            "[package]\nname = {name}\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [[bin]]\nname = {name}\npath = {main}\n\n\
+             [dependencies]\ngrader = {{ path = {harness} }}\n{wire}",
+            name = toml_str(&name),
+            main = toml_str(&main.to_string_lossy()),
+            harness = toml_str(&kit_root.join("grader").join("harness").to_string_lossy()),
+            wire = wire_dependencies(kit_root),
+        );
+        write_if_changed(&generated.join(&name).join("Cargo.toml"), &manifest)?;
+    }
+    copy_lock(kit_root, generated);
+    Ok(())
+}
+
+fn write_tree_workspace(
+    kit_root: &Path,
+    tree: &Path,
+    generated: &Path,
+    staged: &[(String, crate::stage::Staged)],
+) -> io::Result<()> {
+    let members: Vec<String> = staged.iter().flat_map(|(e, _)| [format!("crates/{e}"), format!("hosts/{e}")]).collect();
+    let what = format!("to grade {}", tree.display()).replace('\n', " ");
+    write_if_changed(&generated.join("Cargo.toml"), &workspace_manifest(&what, &members))?;
+    for (exercise, stage) in staged {
+        let key = crate_key(exercise);
+        // The student's crate: its sources, under the grader's manifest. No build script, no
+        // dependencies, and `unsafe` forbidden (a crate cannot lift a forbid).
+        let package = toml_str(&stage.package);
+        let program = if stage.has_program {
+            format!("[[bin]]\nname = {package}\npath = \"src/main.rs\"\n\n")
+        } else {
+            String::new()
+        };
+        let manifest = format!(
+            "# Written by the grader from {from}: only the .rs files of src/ are used.\n\
+             [package]\nname = {package}\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\nbuild = false\n\
+             autobins = false\nautoexamples = false\nautotests = false\nautobenches = false\n\n\
+             [lib]\npath = \"src/lib.rs\"\n\n{program}\
+             [lints.rust]\nunsafe_code = \"forbid\"\nunused_variables = \"allow\"\ndead_code = \"allow\"\n",
+            from = tree.join(exercise).display().to_string().replace('\n', " "),
+        );
+        write_if_changed(&generated.join("crates").join(exercise).join("Cargo.toml"), &manifest)?;
+        let name = host_package(exercise);
+        let host = kit_root.join("grader").join("checks").join(exercise).join("src").join("host.rs");
+        let manifest = format!(
+            "[package]\nname = {name}\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [[bin]]\nname = {name}\npath = {host}\n\n\
+             [dependencies]\n{wire}{key} = {{ path = {krate}, package = {package} }}\n",
+            name = toml_str(&name),
+            host = toml_str(&host.to_string_lossy()),
+            wire = wire_dependencies(kit_root),
+            key = key,
+            krate = toml_str(&format!("../../crates/{exercise}")),
+            package = package,
+        );
+        write_if_changed(&generated.join("hosts").join(exercise).join("Cargo.toml"), &manifest)?;
+    }
+    copy_lock(kit_root, generated);
     Ok(())
 }
 
@@ -415,103 +527,87 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// What a cargo run gave.
-enum Cargo {
-    /// The workspace loaded; each selected exercise built or not.
-    Built(Vec<Built>),
-    /// Cargo stopped before building anything; its standard error says why.
-    NotLoaded(String),
+/// What a cargo run said: each message with the directory of its package, and its stderr.
+#[derive(Default)]
+struct Messages {
+    messages: Vec<(PathBuf, Message)>,
+    stderr: String,
 }
 
-fn run_cargo(work: &Path, tree: &Path, generated: &Path, selected: &[(String, String)]) -> Result<Cargo, BuildError> {
+/// Builds `packages` of the workspace at `manifest`, keeping going past a package that fails.
+fn run_cargo(work: &Path, manifest: &Path, packages: &[String]) -> Result<Messages, BuildError> {
+    let generated = manifest.parent().expect("a manifest lives in a folder");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .arg("build")
         .arg("--manifest-path")
-        .arg(generated.join("Cargo.toml"))
+        .arg(manifest)
         .arg("--target-dir")
         .arg(generated.join("target"))
         .arg("--config")
         .arg(format!("build.build-dir={}", toml_str(&work.join("build").to_string_lossy())))
         .args(["--bins", "--keep-going", "--message-format=json", "--color=never"]);
-    for (exercise, package) in selected {
-        command.arg("-p").arg(check_package(exercise)).arg("-p").arg(package);
+    for package in packages {
+        command.arg("-p").arg(package);
     }
-    // The grader's own cargo runs in its own setting: no inherited target choices.
-    command.env_remove("CARGO_TARGET_DIR").env_remove("CARGO_BUILD_TARGET_DIR");
+    // The grader's own cargo runs in its own setting: no inherited target choices or flags.
+    for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER"] {
+        command.env_remove(var);
+    }
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let output = command.output().map_err(|e| BuildError(format!("cannot run cargo: {e}")))?;
-
-    let mut found: Vec<Found> = selected.iter().map(|_| Found::default()).collect();
-    let check_dirs: Vec<PathBuf> = selected.iter().map(|(e, _)| generated.join(check_package(e))).collect();
-    let exercise_dirs: Vec<PathBuf> = selected.iter().map(|(e, _)| tree.join(e)).collect();
-    let mut finished = false;
+    let mut messages = Messages { stderr: String::from_utf8_lossy(&output.stderr).into_owned(), ..Messages::default() };
     for line in output.stdout.split(|&b| b == b'\n') {
         let Ok(message) = serde_json::from_slice::<Message>(line) else { continue };
-        if message.reason == "build-finished" {
-            finished = true;
-        }
-        let Some(dir) = message.package_id.as_deref().and_then(package_dir) else { continue };
-        let is_bin = message.target.as_ref().is_some_and(|t| t.kind.iter().any(|k| k == "bin"));
-        if let Some(i) = check_dirs.iter().position(|d| *d == dir) {
-            found[i].checks_message(message, tree);
-        } else if let Some(i) = exercise_dirs.iter().position(|d| *d == dir) {
-            found[i].exercise_message(message, is_bin, tree);
+        if let Some(dir) = message.package_id.as_deref().and_then(package_dir) {
+            messages.messages.push((dir, message));
         }
     }
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    if !finished {
-        return Ok(Cargo::NotLoaded(stderr));
-    }
-    Ok(Cargo::Built(
-        selected
-            .iter()
-            .zip(found)
-            .map(|((exercise, _), found)| (exercise.clone(), found.into_result(&stderr)))
-            .collect(),
-    ))
+    Ok(messages)
 }
 
-/// What cargo's messages said about one exercise.
+/// What cargo's messages said about one exercise of a tree.
 #[derive(Default)]
 struct Found {
-    checks: Option<PathBuf>,
+    host: Option<PathBuf>,
     bins: Vec<PathBuf>,
     lib_error: Option<Broken>,
     bin_error: Option<Broken>,
-    checks_error: Option<Broken>,
+    host_error: Option<Broken>,
 }
 
 impl Found {
-    fn checks_message(&mut self, message: Message, tree: &Path) {
+    fn host_message(&mut self, message: &Message, crate_dir: &Path) {
         match message.reason.as_str() {
-            "compiler-artifact" => self.checks = message.executable,
+            "compiler-artifact" if message.executable.is_some() => self.host.clone_from(&message.executable),
             "compiler-message" => {
-                if let Some(diagnostic) = message.message.filter(|d| d.level == "error")
-                    && self.checks_error.is_none()
+                if let Some(diagnostic) = message.message.as_ref().filter(|d| d.level == "error")
+                    && self.host_error.is_none()
                 {
-                    let mut broken = compile_error(&diagnostic, tree, "the checks do not compile against your crate");
+                    let mut broken =
+                        compile_error(diagnostic, crate_dir, "the checks do not compile against your crate");
                     broken.detail.push_str(
                         "\nThe checks call the functions and types the stub declares. Keep their names and \
                          signatures as given in the stub (you may add private helpers freely).",
                     );
-                    self.checks_error = Some(broken);
+                    self.host_error = Some(broken);
                 }
             }
             _ => {}
         }
     }
 
-    fn exercise_message(&mut self, message: Message, is_bin: bool, tree: &Path) {
+    fn exercise_message(&mut self, message: &Message, crate_dir: &Path) {
+        let is_bin = message.target.as_ref().is_some_and(|t| t.kind.iter().any(|k| k == "bin"));
         match message.reason.as_str() {
-            "compiler-artifact" if is_bin => self.bins.extend(message.executable),
+            "compiler-artifact" if is_bin => self.bins.extend(message.executable.clone()),
             "compiler-message" => {
-                let Some(diagnostic) = message.message.filter(|d| d.level == "error") else { return };
+                let Some(diagnostic) = message.message.as_ref().filter(|d| d.level == "error") else { return };
                 let slot = if is_bin { &mut self.bin_error } else { &mut self.lib_error };
                 if slot.is_none() {
                     let what = if is_bin { "your program does not compile" } else { "your crate does not compile" };
-                    *slot = Some(compile_error(&diagnostic, tree, what));
+                    *slot = Some(compile_error(diagnostic, crate_dir, what));
                 }
             }
             _ => {}
@@ -520,12 +616,25 @@ impl Found {
 
     /// The library must build for any check to run; a program that does not build fails only the
     /// checks that run it.
-    fn into_result(self, stderr: &str) -> Result<Runner, Broken> {
-        if let Some(broken) = self.lib_error.or(self.checks_error) {
+    fn into_result(
+        self,
+        judge: PathBuf,
+        stage: crate::stage::Staged,
+        sources: Vec<(String, String)>,
+        stderr: &str,
+    ) -> Result<Runner, Broken> {
+        if let Some(broken) = self.lib_error.or(self.host_error) {
             return Err(broken);
         }
-        match self.checks {
-            Some(checks) => Ok(Runner { checks, bins: self.bins, bin_error: self.bin_error.map(|b| b.summary) }),
+        match self.host {
+            Some(host) => Ok(Runner {
+                judge,
+                host: Some(host),
+                bins: self.bins,
+                bin_error: self.bin_error.map(|b| b.summary),
+                sources,
+                ignored: stage.ignored,
+            }),
             None => Err(Broken {
                 summary: "the build failed before compiling this exercise".into(),
                 detail: last_lines(stderr, SHOWN_ERROR_LINES),
@@ -534,14 +643,15 @@ impl Found {
     }
 }
 
-fn compile_error(diagnostic: &Diagnostic, tree: &Path, what: &str) -> Broken {
+/// The compiler's first error, with its place relative to the exercise (`src/lib.rs:12:5`).
+fn compile_error(diagnostic: &Diagnostic, crate_dir: &Path, what: &str) -> Broken {
     let place = diagnostic
         .spans
         .iter()
         .find(|s| s.is_primary)
         .map(|s| {
             let file = Path::new(&s.file_name);
-            let shown = file.strip_prefix(tree).unwrap_or(file);
+            let shown = file.strip_prefix(crate_dir).ok().or_else(|| src_part(file)).unwrap_or(file);
             format!("{}:{}:{}: ", shown.display(), s.line_start, s.column_start)
         })
         .unwrap_or_default();
@@ -550,6 +660,12 @@ fn compile_error(diagnostic: &Diagnostic, tree: &Path, what: &str) -> Broken {
         summary: format!("{what}: {place}{}", diagnostic.message),
         detail: first_lines(rendered.trim_end(), SHOWN_ERROR_LINES),
     }
+}
+
+/// `src/…` of a path rustc gave relative to the workspace (`crates/01-bind/src/lib.rs`).
+fn src_part(file: &Path) -> Option<&Path> {
+    let text = file.to_str()?;
+    text.find("src/").map(|at| Path::new(&text[at..]))
 }
 
 fn first_lines(text: &str, count: usize) -> String {
@@ -590,16 +706,6 @@ mod tests {
         assert_eq!(package_dir("path+file:///tmp/a%20b/01-bind#bind@0.1.0"), Some("/tmp/a b/01-bind".into()));
         assert_eq!(package_dir("path+file:///x/bind#0.1.0"), Some("/x/bind".into()));
         assert_eq!(package_dir("registry+https://github.com/rust-lang/crates.io-index#libc@0.2.0"), None);
-    }
-
-    #[test]
-    fn the_package_name_is_read_from_the_manifest() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("Cargo.toml"), "[package]\nname = 'bind-solution'\nversion = \"0.1.0\"\n").unwrap();
-        assert_eq!(package_name(dir.path()).unwrap(), "bind-solution");
-        fs::write(dir.path().join("Cargo.toml"), "[dependencies]\nname = \"x\"\n").unwrap();
-        assert!(package_name(dir.path()).unwrap_err().summary.contains("has no [package] name"));
-        assert!(package_name(&dir.path().join("nope")).unwrap_err().summary.starts_with("missing: "));
     }
 
     #[test]

@@ -110,11 +110,11 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
 
     let probe = &runners[0];
     table.measure_ms("isolation per check: start a check process and collect it", runs.max(20), || {
-        let mut command = Command::new(&probe.checks);
+        let mut command = Command::new(&probe.judge);
         command.arg("--list");
         supervise::run(&mut command, Limits { time: Duration::from_secs(10), output: 1 << 20 })
             .map(drop)
-            .map_err(|e| cli::error(format!("cannot run {}: {e}", probe.checks.display())))
+            .map_err(|e| cli::error(format!("cannot run {}: {e}", probe.judge.display())))
     })?;
 
     if cold {
@@ -171,16 +171,19 @@ fn checks_time(kit: &Kit, tree: &Path, exercises: &[String], options: &Options) 
 
 /// Runs every check of one exercise inside its runner's process, without isolation.
 fn in_process(runner: &Runner, jobs: usize) -> Result<(), Error> {
-    let mut command = Command::new(&runner.checks);
+    let mut command = Command::new(&runner.judge);
     command.arg("--in-process").arg("--jobs").arg(jobs.to_string());
+    if let Some(host) = &runner.host {
+        command.arg("--host").arg(host);
+    }
     for bin in &runner.bins {
         command.arg("--bin").arg(bin);
     }
-    let output = command.output().map_err(|e| cli::error(format!("cannot run {}: {e}", runner.checks.display())))?;
+    let output = command.output().map_err(|e| cli::error(format!("cannot run {}: {e}", runner.judge.display())))?;
     if !output.status.success() {
         return Err(cli::error(format!(
             "{} --in-process failed: {}",
-            runner.checks.display(),
+            runner.judge.display(),
             String::from_utf8_lossy(&output.stdout).trim()
         )));
     }

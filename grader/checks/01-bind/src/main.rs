@@ -2,18 +2,20 @@
 //! failed as a value (never a panic), from the library and from the program.
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bind::BindError;
-use grader::check::Setup;
 use grader::ctx::short_debug;
+use grader::grader_host::wire::MakeError;
 use grader::predicates::prelude::*;
 use grader::{Check, Ctx, Fail, Outcome, Step};
+use wire::{BindErr, Bound, Call};
 
 /// The private checks: they run at final grading, and the student copy has only their number.
 mod private;
+/// The calls the student host performs for these checks.
+mod wire;
 
 const CHECKS: &[Check] = &[
     Check::new(
@@ -72,10 +74,9 @@ fn main() -> ExitCode {
 
 const PROGRAM_LIMIT: Duration = Duration::from_secs(2);
 
-/// Calls the student's `bind(text)`.
-fn call_bind(ctx: &Ctx, text: &str) -> Result<Result<TcpListener, BindError>, Fail> {
-    let owned = text.to_owned();
-    ctx.call_within(&format!("bind({text:?})"), Duration::from_secs(2), move || bind::bind(&owned))
+/// Calls the student's `bind(text)`; the host keeps the listener it returns.
+fn call_bind(ctx: &Ctx, text: &str) -> Result<Bound, Fail> {
+    ctx.call_within(&format!("bind({text:?})"), Duration::from_secs(2), Call::Bind(text.to_owned()))
 }
 
 fn ephemeral_port(ctx: &mut Ctx) -> Outcome {
@@ -85,13 +86,11 @@ fn ephemeral_port(ctx: &mut Ctx) -> Outcome {
             .expected("Ok with a listener: port 0 asks the kernel for any free port")
             .got(format!("Err({error:?})"))
     })?;
-    let addr = listener.local_addr().setup("reading the listener's local_addr()")?;
-    ctx.grader(format!("reads local_addr() of the listener: {addr}"));
-    if addr.ip() != Ipv4Addr::LOCALHOST || addr.port() == 0 {
+    let Some(addr) = listener.addr.filter(|a| a.ip() == Ipv4Addr::LOCALHOST && a.port() != 0) else {
         return Err(Fail::new(did)
             .expected("a listener on 127.0.0.1 with a non-zero port chosen by the kernel")
-            .got(format!("a listener on {addr}")));
-    }
+            .got(format!("a listener whose local_addr() is {:?}", listener.addr)));
+    };
     // Bound and listening: a client can connect now.
     ctx.connect(addr).map_err(|fail| {
         fail.hint("TcpListener::bind creates, binds and listens in one call; return the listener it gives you")
@@ -104,7 +103,8 @@ fn parse_ok(ctx: &mut Ctx) -> Outcome {
         ("127.0.0.1:8080", SocketAddr::from(([127, 0, 0, 1], 8080))),
         ("[::1]:9000", SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 9000))),
     ] {
-        let got = ctx.call(&format!("parse_address({text:?})"), || bind::parse_address(text))?;
+        let got: Result<SocketAddr, BindErr> =
+            ctx.call(&format!("parse_address({text:?})"), Call::ParseAddress(text.to_owned()))?;
         match got {
             Ok(addr) if addr == expected => {}
             other => {
@@ -121,7 +121,7 @@ fn parse_ok(ctx: &mut Ctx) -> Outcome {
 fn invalid_address(ctx: &mut Ctx) -> Outcome {
     for text in ["localhost:8080", "127.0.0.1", "127.0.0.1:99999", "256.0.0.1:80", "::1:80", ""] {
         match call_bind(ctx, text)? {
-            Err(BindError::InvalidAddress(kept)) if kept == text => {}
+            Err(BindErr::InvalidAddress(kept)) if kept == text => {}
             other => {
                 return Err(Fail::new(format!("called bind({text:?})"))
                     .expected(format!("Err(BindError::InvalidAddress({text:?})), keeping the text as given"))
@@ -136,7 +136,7 @@ fn invalid_address(ctx: &mut Ctx) -> Outcome {
 fn address_in_use(ctx: &mut Ctx) -> Outcome {
     let (_held, addr) = ctx.hold_port()?;
     match call_bind(ctx, &addr.to_string())? {
-        Err(BindError::AddrInUse(reported)) if reported == addr => Ok(()),
+        Err(BindErr::AddrInUse(reported)) if reported == addr => Ok(()),
         other => Err(Fail::new(format!("held {addr} and called bind(\"{addr}\")"))
             .expected(format!("Err(BindError::AddrInUse({addr}))"))
             .got(short_debug(&other))
@@ -150,7 +150,7 @@ fn not_available(ctx: &mut Ctx) -> Outcome {
     let text = "192.0.2.1:0";
     let addr: SocketAddr = text.parse().expect("a valid literal");
     match call_bind(ctx, text)? {
-        Err(BindError::AddrNotAvailable(reported)) if reported == addr => Ok(()),
+        Err(BindErr::AddrNotAvailable(reported)) if reported == addr => Ok(()),
         other => Err(Fail::new(format!("called bind({text:?}), an IP that is not this machine's"))
             .expected(format!("Err(BindError::AddrNotAvailable({addr}))"))
             .got(short_debug(&other))
@@ -163,11 +163,12 @@ fn permission_denied(ctx: &mut Ctx) -> Outcome {
     // classification is checked with the error such a bind returns.
     let addr = SocketAddr::from(([127, 0, 0, 1], 80));
     ctx.grader("builds the io::Error a bind of port 80 returns to an unprivileged user");
-    let got = ctx.call(&format!("classify({addr}, io::Error::from(ErrorKind::PermissionDenied))"), || {
-        bind::classify(addr, io::Error::from(io::ErrorKind::PermissionDenied))
-    })?;
+    let got: BindErr = ctx.call(
+        &format!("classify({addr}, io::Error::from(ErrorKind::PermissionDenied))"),
+        Call::Classify(addr, MakeError::of(io::ErrorKind::PermissionDenied)),
+    )?;
     match got {
-        BindError::PermissionDenied(reported) if reported == addr => Ok(()),
+        BindErr::PermissionDenied(reported) if reported == addr => Ok(()),
         other => Err(Fail::new(format!("called classify({addr}, PermissionDenied error)"))
             .expected(format!("BindError::PermissionDenied({addr})"))
             .got(short_debug(&other))

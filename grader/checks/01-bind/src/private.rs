@@ -5,9 +5,11 @@
 use std::io;
 use std::net::SocketAddr;
 
-use bind::BindError;
 use grader::ctx::short_debug;
+use grader::grader_host::wire::{IoError, MakeError};
 use grader::{Check, Ctx, Fail, Outcome, Step};
+
+use crate::wire::{BindErr, Call};
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[
@@ -22,13 +24,12 @@ pub const WITHHELD: usize = 0;
 
 fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
     let addr = SocketAddr::from(([127, 0, 0, 1], 7000));
-    let got = ctx.call(&format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\"))"), || {
-        bind::classify(addr, io::Error::new(io::ErrorKind::ConnectionReset, "reset"))
-    })?;
+    let got: BindErr = ctx.call(
+        &format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\"))"),
+        Call::Classify(addr, MakeError::with(io::ErrorKind::ConnectionReset, "reset")),
+    )?;
     match got {
-        BindError::Other(reported, error) if reported == addr && error.kind() == io::ErrorKind::ConnectionReset => {
-            Ok(())
-        }
+        BindErr::Other(reported, error) if reported == addr && error.is(io::ErrorKind::ConnectionReset) => Ok(()),
         other => Err(Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
             .expected(format!("BindError::Other({addr}, the same error, kind ConnectionReset)"))
             .got(short_debug(&other))
@@ -38,17 +39,18 @@ fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
 
 fn error_messages(ctx: &mut Ctx) -> Outcome {
     let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let weird = io::Error::other("weird");
     let cases = vec![
-        (BindError::InvalidAddress("12.0.0.1:x".to_owned()), "12.0.0.1:x"),
-        (BindError::AddrInUse(addr), "127.0.0.1:8080"),
-        (BindError::AddrNotAvailable(addr), "127.0.0.1:8080"),
-        (BindError::PermissionDenied(addr), "127.0.0.1:8080"),
-        (BindError::Other(addr, io::Error::other("weird")), "127.0.0.1:8080"),
+        (BindErr::InvalidAddress("12.0.0.1:x".to_owned()), "12.0.0.1:x"),
+        (BindErr::AddrInUse(addr), "127.0.0.1:8080"),
+        (BindErr::AddrNotAvailable(addr), "127.0.0.1:8080"),
+        (BindErr::PermissionDenied(addr), "127.0.0.1:8080"),
+        (BindErr::Other(addr, IoError::from(&weird)), "127.0.0.1:8080"),
     ];
     let mut seen: Vec<String> = Vec::new();
     for (error, names) in cases {
         let shown = format!("{error:?}");
-        let message = ctx.call(&format!("{shown}.to_string()"), move || error.to_string())?;
+        let message: String = ctx.call(&format!("{shown}.to_string()"), Call::Display(error))?;
         let did = format!("called to_string() on {shown}");
         if message.trim().is_empty() || message.contains('\n') {
             return Err(Fail::new(did).expected("one non-empty line").got(format!("{message:?}")));

@@ -1,0 +1,230 @@
+//! The judge's end of the student host: starts the host process (the student's crate linked with
+//! the exercise's dispatch, `grader/checks/NN-name/src/host.rs`), sends it calls over the channel,
+//! and turns what comes back (a value, a panic, silence, the process's end) into answers a check
+//! can judge. Nothing the host says is trusted: a reply that does not parse, a host that dies or
+//! never answers, each fails the call.
+//!
+//! The judge learns at once when the host replies or ends ([`StudentHost::activity`]), so that a
+//! check waiting on the network for student code that has already given up can stop waiting.
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::os::fd::RawFd;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use grader_host::channel::{self, Channel};
+use grader_host::wire::{CHANNEL_FD, Message, Outcome, PanicInfo, Request};
+
+use crate::report::Output;
+use crate::transcript::{Transcript, Who};
+
+/// How much of the host's stdout, and of its stderr, is kept.
+pub const OUTPUT_LIMIT: usize = 4096;
+/// How long to wait for the host's exit status once its channel has closed.
+const EXIT_WAIT: Duration = Duration::from_millis(500);
+
+/// What the judge hears back about one call.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    /// The host's reply.
+    Outcome(Outcome),
+    /// The host ended before replying: its exit status, if it could be read.
+    Ended(Option<ExitStatus>),
+}
+
+#[derive(Default)]
+struct State {
+    waiting: HashMap<u64, mpsc::Sender<Answer>>,
+    ended: Option<Option<ExitStatus>>,
+    /// Counts replies and the host's end: a wait on the network watches it to stop early.
+    events: u64,
+}
+
+/// A running student host.
+pub struct StudentHost {
+    channel: Arc<Channel>,
+    child: Arc<Mutex<Child>>,
+    state: Arc<(Mutex<State>, Condvar)>,
+    next: AtomicU64,
+    stdout: Arc<Mutex<Output>>,
+    stderr: Arc<Mutex<Output>>,
+}
+
+impl StudentHost {
+    /// Starts the host at `path`. Stray panics (on threads student code started) are told into
+    /// `transcript` as they happen.
+    pub fn start(path: &Path, transcript: Transcript) -> io::Result<StudentHost> {
+        let (ours, theirs) = channel::pair()?;
+        let theirs_fd = theirs.as_raw_fd();
+        let mut command = Command::new(path);
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).env("RUST_BACKTRACE", "0");
+        // SAFETY: between fork and exec only async-signal-safe calls (dup2, fcntl) are made.
+        unsafe {
+            command.pre_exec(move || {
+                if theirs_fd == CHANNEL_FD {
+                    if libc::fcntl(CHANNEL_FD, libc::F_SETFD, 0) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                } else if libc::dup2(theirs_fd, CHANNEL_FD) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.spawn()?;
+        drop(theirs);
+        let stdout = keep_output(child.stdout.take().expect("piped"));
+        let stderr = keep_output(child.stderr.take().expect("piped"));
+        let host = StudentHost {
+            channel: Arc::new(ours),
+            child: Arc::new(Mutex::new(child)),
+            state: Arc::default(),
+            next: AtomicU64::new(1),
+            stdout,
+            stderr,
+        };
+        let (channel, child, state) = (Arc::clone(&host.channel), Arc::clone(&host.child), Arc::clone(&host.state));
+        thread::Builder::new()
+            .name("host-reader".into())
+            .spawn(move || read_replies(&channel, &child, &state, &transcript))?;
+        Ok(host)
+    }
+
+    /// Sends `call` (an exercise's `Call`, as JSON) with `fds` attached; the answer arrives on the
+    /// returned receiver.
+    pub fn call(&self, call: serde_json::Value, fds: &[RawFd]) -> mpsc::Receiver<Answer> {
+        let (sender, receiver) = mpsc::channel();
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (lock, _) = &*self.state;
+        let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(ended) = state.ended {
+            let _ = sender.send(Answer::Ended(ended));
+            return receiver;
+        }
+        state.waiting.insert(id, sender);
+        drop(state);
+        let request = serde_json::to_vec(&Request { id, call }).expect("requests serialise");
+        if self.channel.send(&request, fds).is_err() {
+            // The host is gone; the reader reports its end to every waiting call.
+            let waiting = lock.lock().unwrap_or_else(PoisonError::into_inner).waiting.remove(&id);
+            if let Some(sender) = waiting {
+                let _ = sender.send(Answer::Ended(None));
+            }
+        }
+        receiver
+    }
+
+    /// How many replies (and ends) have arrived so far.
+    pub fn activity(&self) -> u64 {
+        self.state.0.lock().unwrap_or_else(PoisonError::into_inner).events
+    }
+
+    /// Waits up to `limit` for activity beyond `seen`; returns the new count.
+    pub fn wait_activity(&self, seen: u64, limit: Duration) -> u64 {
+        let (lock, ready) = &*self.state;
+        let state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let (state, _) = ready
+            .wait_timeout_while(state, limit, |state| state.events == seen)
+            .unwrap_or_else(PoisonError::into_inner);
+        state.events
+    }
+
+    /// What the host printed so far.
+    pub fn output(&self) -> (Output, Output) {
+        let get = |o: &Arc<Mutex<Output>>| o.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        (get(&self.stdout), get(&self.stderr))
+    }
+}
+
+impl Drop for StudentHost {
+    fn drop(&mut self) {
+        let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+fn read_replies(channel: &Channel, child: &Mutex<Child>, state: &(Mutex<State>, Condvar), transcript: &Transcript) {
+    let (lock, ready) = state;
+    loop {
+        let message = match channel.recv() {
+            Ok(Some((bytes, _))) => serde_json::from_slice::<Message>(&bytes).ok(),
+            Ok(None) | Err(_) => break,
+        };
+        match message {
+            Some(Message::Reply { id, outcome }) => {
+                let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(sender) = state.waiting.remove(&id) {
+                    let _ = sender.send(Answer::Outcome(outcome));
+                }
+                state.events += 1;
+                ready.notify_all();
+            }
+            Some(Message::Stray { thread, panic }) => {
+                transcript.say(Who::Student, format!("a thread ({thread}) panicked: {}", shown_panic(&panic)));
+            }
+            // Ready, or a message that does not parse: nothing to act on.
+            Some(Message::Ready) | None => {}
+        }
+    }
+    let status = exit_status(child);
+    let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    state.ended = Some(status);
+    for (_, sender) in state.waiting.drain() {
+        let _ = sender.send(Answer::Ended(status));
+    }
+    state.events += 1;
+    ready.notify_all();
+}
+
+/// The host's exit status, waiting a moment for it: its channel closes as it exits.
+fn exit_status(child: &Mutex<Child>) -> Option<ExitStatus> {
+    let until = Instant::now() + EXIT_WAIT;
+    loop {
+        if let Ok(Some(status)) = child.lock().unwrap_or_else(PoisonError::into_inner).try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= until {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn keep_output(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Output>> {
+    let kept = Arc::new(Mutex::new(Output::default()));
+    let writer = Arc::clone(&kept);
+    thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        let mut bytes = Vec::new();
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = OUTPUT_LIMIT.saturating_sub(bytes.len());
+                    let taken = n.min(room);
+                    bytes.extend_from_slice(&buf[..taken]);
+                    let mut out = writer.lock().unwrap_or_else(PoisonError::into_inner);
+                    out.text = String::from_utf8_lossy(&bytes).into_owned();
+                    out.dropped += (n - taken) as u64;
+                }
+            }
+        }
+    });
+    kept
+}
+
+/// A panic as a student reads it: its message and its place in their files.
+pub fn shown_panic(panic: &PanicInfo) -> String {
+    match &panic.location {
+        Some(location) => format!("{} (at {})", panic.message, crate::sources::shown(location)),
+        None => panic.message.clone(),
+    }
+}
