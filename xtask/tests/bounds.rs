@@ -27,7 +27,7 @@ fn a_tree_that_hangs_in_every_function_is_graded_within_the_stated_bound() {
     for (name, runner) in &built {
         let runner =
             runner.as_ref().unwrap_or_else(|broken| panic!("{name} does not build: {broken}\n{}", broken.detail));
-        let listed = std::process::Command::new(&runner.checks).arg("--list").output().unwrap();
+        let listed = std::process::Command::new(&runner.judge).arg("--list").output().unwrap();
         let listing: grader::runner::Listing = serde_json::from_slice(&listed.stdout).unwrap();
         limits.extend(listing.checks.iter().map(|c| Duration::from_millis(c.timeout_ms)));
     }

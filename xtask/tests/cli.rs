@@ -322,8 +322,8 @@ fn corpus_tree(exercise: &str, name: &str) -> PathBuf {
     let case =
         corpus_case::parse(&kit().join("xtask/tests/corpus").join(exercise).join(format!("{name}.case"))).unwrap();
     let tree = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus").join(format!("{exercise}-{name}"));
-    case.write_tree(&kit().join("solutions"), &tree).unwrap();
-    leftovers::clear_reports(&tree).unwrap();
+    case.write_tree(&kit(), &tree).unwrap();
+    leftovers::clear_reports(&grader::tree::Kit::at(kit()), &tree).unwrap();
     tree
 }
 

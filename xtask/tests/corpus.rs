@@ -56,7 +56,7 @@ fn the_corpus_is_judged_right_and_leaves_nothing_behind() {
     // are about timing on a loaded machine too, and the corpus must not flake.
     let built = in_parallel(&cases, CASES_AT_ONCE, |case| {
         let tree = tree_of(case);
-        case.write_tree(&kit.root.join("solutions"), &tree)?;
+        case.write_tree(&kit.root, &tree)?;
         grader::tree::build(&kit, &tree, std::slice::from_ref(&case.exercise)).map(drop).map_err(|e| e.to_string())
     });
     let mut problems: Vec<String> = cases
@@ -107,7 +107,7 @@ fn in_parallel<T: Send>(
 /// Grades one case (already built) and returns what is wrong with the result.
 fn grade_case(kit: &Kit, case: &Case, solutions: &Report) -> Vec<String> {
     let tree = tree_of(case);
-    if let Err(e) = leftovers::clear_reports(&tree) {
+    if let Err(e) = leftovers::clear_reports(kit, &tree) {
         return vec![e];
     }
     let exercises = std::slice::from_ref(&case.exercise);
@@ -121,11 +121,31 @@ fn grade_case(kit: &Kit, case: &Case, solutions: &Report) -> Vec<String> {
             let solution = solutions.exercises.iter().find(|e| e.name == case.exercise);
             problems.extend(case.judge(graded, solution));
             problems.extend(bounded_output(graded));
+            problems.extend(no_kit_text(kit, graded));
         }
         None => problems.push(format!("the report has no {}", case.exercise)),
     }
     problems.extend(leftovers::after_grade(kit, &tree, case.reports));
     problems
+}
+
+/// Nothing of the kit's private checks or solutions reaches the report, whatever student code did:
+/// the first line of each such file (its `//!` title) must not appear in it.
+fn no_kit_text(kit: &Kit, graded: &ExerciseReport) -> Vec<String> {
+    let json = serde_json::to_string(graded).expect("reports serialise");
+    let secret = [
+        kit.root.join("grader/checks").join(&graded.name).join("src/private.rs"),
+        kit.root.join("solutions").join(&graded.name).join("src/lib.rs"),
+    ];
+    secret
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok()?.lines().next().map(str::to_owned))
+        .filter(|title| {
+            let escaped = serde_json::to_string(title).expect("strings serialise");
+            json.contains(&escaped[1..escaped.len() - 1])
+        })
+        .map(|title| format!("the report contains a line of the kit's secrets: {title:?}"))
+        .collect()
 }
 
 /// What student code printed is kept within the grader's limit, whatever it printed.

@@ -20,6 +20,8 @@ use crate::tree::{self, Broken, BuildError, Kit, Runner};
 pub const OUTPUT_LIMIT: usize = crate::student::OUTPUT_LIMIT;
 /// How much a judge may write: its events (the conversation and the verdict).
 const EVENTS_LIMIT: usize = 1 << 20;
+/// The largest record of the grader's (a remembered check list) it reads back.
+const RECORD_LIMIT: u64 = 1 << 20;
 /// How long listing an exercise's checks may take.
 const LIST_LIMIT: Duration = Duration::from_secs(20);
 /// What a check costs beyond its own time limit, at most: starting its process, killing its group,
@@ -120,6 +122,11 @@ pub fn grade(
         .flat_map(|(i, runner, listing)| listing.checks.iter().map(move |check| (i, runner, check)))
         .filter(|(_, _, check)| options.runs(check))
         .collect();
+    // Each check's student processes work in a folder of their own, outside the kit.
+    let scratch = tempfile::Builder::new()
+        .prefix("sockets-course-")
+        .tempdir()
+        .map_err(|e| BuildError(format!("cannot create a scratch directory: {e}")))?;
     let results: Vec<Mutex<Option<CheckReport>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let runs: Mutex<Vec<reaper::Run>> = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
@@ -133,7 +140,8 @@ pub fn grade(
                     let Some(&(exercise, runner, check)) = jobs.get(n) else {
                         break;
                     };
-                    let (report, run) = run_check(kit, runner, check, &listed[exercise].0);
+                    let workdir = scratch.path().join(n.to_string());
+                    let (report, run) = run_check(kit, runner, check, &listed[exercise].0, &workdir);
                     runs.lock().expect("no panics while holding the lock").extend(run);
                     *results[n].lock().expect("no panics while holding the lock") = Some(report);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -155,11 +163,23 @@ pub fn grade(
         .into_iter()
         .zip(reports)
         .map(|((name, listed), checks)| match listed {
-            Ok((_, listing)) => ExerciseReport { name, broken: None, checks, withheld: options.withheld(&listing) },
+            Ok((runner, listing)) => ExerciseReport {
+                name,
+                broken: None,
+                checks,
+                withheld: options.withheld(&listing),
+                ignored: runner.ignored,
+            },
             Err(broken) => {
                 let known = known_checks(kit, &name);
                 let run = known.checks.iter().filter(|c| options.runs(c)).map(|c| unbuilt(c, &broken)).collect();
-                ExerciseReport { name, broken: Some(broken), checks: run, withheld: options.withheld(&known) }
+                ExerciseReport {
+                    name,
+                    broken: Some(broken),
+                    checks: run,
+                    withheld: options.withheld(&known),
+                    ignored: Vec::new(),
+                }
             }
         })
         .collect();
@@ -188,7 +208,12 @@ fn remembered(kit: &Kit, exercise: &str) -> PathBuf {
 
 fn remember_checks(kit: &Kit, exercise: &str, listing: &Listing) {
     let path = remembered(kit, exercise);
-    if fs::read(&path).ok().and_then(|json| serde_json::from_slice::<Listing>(&json).ok()).as_ref() == Some(listing) {
+    if crate::files::read_untrusted(&path, RECORD_LIMIT)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<Listing>(&json).ok())
+        .as_ref()
+        == Some(listing)
+    {
         return;
     }
     if let Ok(json) = serde_json::to_vec(listing) {
@@ -202,7 +227,10 @@ fn remember_checks(kit: &Kit, exercise: &str, listing: &Listing) {
 
 /// The checks of an exercise as last listed on this machine (none if never).
 fn known_checks(kit: &Kit, exercise: &str) -> Listing {
-    fs::read(remembered(kit, exercise)).ok().and_then(|json| serde_json::from_slice(&json).ok()).unwrap_or_default()
+    crate::files::read_untrusted(&remembered(kit, exercise), RECORD_LIMIT)
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .unwrap_or_default()
 }
 
 fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
@@ -228,10 +256,16 @@ fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
 
 /// Runs one check: its judge in a process of its own, which starts the student host and the
 /// exercise's programs; its report, and what identifies its processes.
-fn run_check(kit: &Kit, runner: &Runner, check: &CheckInfo, exercise: &str) -> (CheckReport, Option<reaper::Run>) {
+fn run_check(
+    kit: &Kit,
+    runner: &Runner,
+    check: &CheckInfo,
+    exercise: &str,
+    workdir: &Path,
+) -> (CheckReport, Option<reaper::Run>) {
     let mut command = Command::new(&runner.judge);
     command.current_dir(&kit.root);
-    command.arg("--run").arg(&check.id);
+    command.arg("--run").arg(&check.id).arg("--workdir").arg(workdir);
     if let Some(host) = &runner.host {
         command.arg("--host").arg(host);
     }

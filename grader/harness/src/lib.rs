@@ -19,6 +19,7 @@ pub mod protocol;
 pub mod reaper;
 pub mod report;
 pub mod runner;
+pub mod sandbox;
 pub mod sources;
 pub mod stage;
 pub mod student;

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -161,7 +161,7 @@ pub(crate) fn run_with_input(
     let command_line =
         std::iter::once(program_name(bin)).chain(args.iter().map(|a| (*a).to_owned())).collect::<Vec<_>>().join(" ");
     transcript.say(Who::Grader, format!("runs `{command_line}`"));
-    let mut command = assert_cmd::Command::new(bin);
+    let mut command = assert_cmd::Command::from_std(crate::sandbox::command(bin));
     command.args(args).timeout(limit);
     if !input.is_empty() {
         transcript.say(Who::Grader, format!("types on its standard input: {}", show_bytes(input)));
@@ -286,7 +286,7 @@ pub(crate) fn serve(
         let command_line =
             std::iter::once(program_name(bin)).chain(arguments.iter().cloned()).collect::<Vec<_>>().join(" ");
         transcript.say(Who::Grader, format!("starts `{command_line}`"));
-        let mut child = Command::new(bin)
+        let mut child = crate::sandbox::command(bin)
             .args(&arguments)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

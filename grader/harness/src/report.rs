@@ -84,6 +84,10 @@ pub struct ExerciseReport {
     /// Private checks that were not run (they run at final grading), and so are not counted.
     #[serde(default)]
     pub withheld: usize,
+    /// What the graded folder holds that the build ignored (a `build.rs`, a link, dependencies):
+    /// only the `.rs` files of `src/` are compiled.
+    #[serde(default)]
+    pub ignored: Vec<String>,
 }
 
 impl ExerciseReport {
@@ -187,6 +191,7 @@ mod tests {
                 check(Status::Pass, 1),
             ],
             withheld: 0,
+            ignored: Vec::new(),
         };
         assert_eq!((exercise.score(), exercise.max_score()), (3, 8));
         let other = ExerciseReport {
@@ -194,6 +199,7 @@ mod tests {
             broken: None,
             checks: vec![check(Status::Pass, 4)],
             withheld: 0,
+            ignored: Vec::new(),
         };
         let report = Report { tree: "t".into(), exercises: vec![exercise, other] };
         assert_eq!((report.score(), report.max_score()), (7, 12));

@@ -214,7 +214,7 @@ fn read_capped(path: &Path) -> io::Result<String> {
 }
 
 fn write_if_changed(path: &Path, text: &str) -> io::Result<()> {
-    if fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+    if crate::files::read_untrusted(path, MAX_FILE_BYTES).is_ok_and(|old| old == text.as_bytes()) {
         return Ok(());
     }
     fs::create_dir_all(path.parent().expect("in a folder"))?;

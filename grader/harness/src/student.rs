@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::os::fd::RawFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -63,8 +63,8 @@ impl StudentHost {
     pub fn start(path: &Path, transcript: Transcript) -> io::Result<StudentHost> {
         let (ours, theirs) = channel::pair()?;
         let theirs_fd = theirs.as_raw_fd();
-        let mut command = Command::new(path);
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).env("RUST_BACKTRACE", "0");
+        let mut command = crate::sandbox::command(path);
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         // SAFETY: between fork and exec only async-signal-safe calls (dup2, fcntl) are made.
         unsafe {
             command.pre_exec(move || {

@@ -197,7 +197,7 @@ fn fingerprint_path(path: &Path, hash: u64) -> io::Result<u64> {
 
 /// The results of the last build, if its fingerprint is `fingerprint` and its programs still exist.
 fn reuse(record: &Path, fingerprint: &str) -> Option<Vec<Built>> {
-    let text = fs::read(record).ok()?;
+    let text = crate::files::read_untrusted(record, 4 << 20).ok()?;
     let (recorded, built): (String, Vec<Built>) = serde_json::from_slice(&text).ok()?;
     let present = built.iter().all(|(_, runner)| match runner {
         Ok(runner) => {
@@ -221,7 +221,7 @@ fn build_with_cargo(kit: &Kit, tree: &Path, generated: &Path, exercises: &[Strin
     let mut results: Vec<Built> = Vec::new();
     let mut staged: Vec<(String, crate::stage::Staged)> = Vec::new();
     for exercise in exercises {
-        let into = generated.join("crates").join(exercise);
+        let into = generated.join(staged_member(generated, exercise));
         if let Err(broken) = &judges[exercise] {
             results.push((exercise.clone(), Err(broken.clone())));
             continue;
@@ -240,7 +240,7 @@ fn build_with_cargo(kit: &Kit, tree: &Path, generated: &Path, exercises: &[Strin
         for (exercise, stage) in staged {
             let mut found = Found::default();
             let host_dir = generated.join("hosts").join(&exercise);
-            let crate_dir = generated.join("crates").join(&exercise);
+            let crate_dir = generated.join(staged_member(generated, &exercise));
             for (dir, message) in &messages.messages {
                 if *dir == host_dir {
                     found.host_message(message, &crate_dir);
@@ -316,8 +316,16 @@ fn source_prefixes(kit_root: &Path, tree: &Path, generated: &Path, exercise: &st
     let shown_dir = tree.join(exercise);
     let shown = shown_dir.strip_prefix(kit_root).unwrap_or(&shown_dir);
     let shown = format!("{}/", shown.display());
-    let staged = generated.join("crates").join(exercise);
-    vec![(format!("{}/", staged.display()), shown.clone()), (format!("crates/{exercise}/"), shown)]
+    let member = staged_member(generated, exercise);
+    vec![(format!("{}/", generated.join(&member).display()), shown.clone()), (format!("{member}/"), shown)]
+}
+
+/// Where, relative to a tree's workspace, the copy of an exercise's sources is:
+/// `crates/TREE-SLUG/NN-name`. Cargo tells the artifacts of path packages in the shared build
+/// directory apart by their path relative to their workspace, so the path names the tree.
+fn staged_member(generated: &Path, exercise: &str) -> String {
+    let slug = generated.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    format!("crates/{slug}/{exercise}")
 }
 
 /// A stable, readable directory name for a tree: its last component and a hash of its full path.
@@ -415,7 +423,8 @@ fn write_tree_workspace(
     generated: &Path,
     staged: &[(String, crate::stage::Staged)],
 ) -> io::Result<()> {
-    let members: Vec<String> = staged.iter().flat_map(|(e, _)| [format!("crates/{e}"), format!("hosts/{e}")]).collect();
+    let members: Vec<String> =
+        staged.iter().flat_map(|(e, _)| [staged_member(generated, e), format!("hosts/{e}")]).collect();
     let what = format!("to grade {}", tree.display()).replace('\n', " ");
     write_if_changed(&generated.join("Cargo.toml"), &workspace_manifest(&what, &members))?;
     for (exercise, stage) in staged {
@@ -436,7 +445,7 @@ fn write_tree_workspace(
              [lints.rust]\nunsafe_code = \"forbid\"\nunused_variables = \"allow\"\ndead_code = \"allow\"\n",
             from = tree.join(exercise).display().to_string().replace('\n', " "),
         );
-        write_if_changed(&generated.join("crates").join(exercise).join("Cargo.toml"), &manifest)?;
+        write_if_changed(&generated.join(staged_member(generated, exercise)).join("Cargo.toml"), &manifest)?;
         let name = host_package(exercise);
         let host = kit_root.join("grader").join("checks").join(exercise).join("src").join("host.rs");
         let manifest = format!(
@@ -447,7 +456,7 @@ fn write_tree_workspace(
             host = toml_str(&host.to_string_lossy()),
             wire = wire_dependencies(kit_root),
             key = key,
-            krate = toml_str(&format!("../../crates/{exercise}")),
+            krate = toml_str(&format!("../../{}", staged_member(generated, exercise))),
             package = package,
         );
         write_if_changed(&generated.join("hosts").join(exercise).join("Cargo.toml"), &manifest)?;
@@ -662,7 +671,7 @@ fn compile_error(diagnostic: &Diagnostic, crate_dir: &Path, what: &str) -> Broke
     }
 }
 
-/// `src/…` of a path rustc gave relative to the workspace (`crates/01-bind/src/lib.rs`).
+/// `src/…` of a path rustc gave relative to the workspace (`crates/SLUG/01-bind/src/lib.rs`).
 fn src_part(file: &Path) -> Option<&Path> {
     let text = file.to_str()?;
     text.find("src/").map(|at| Path::new(&text[at..]))

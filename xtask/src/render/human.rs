@@ -110,6 +110,10 @@ pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
         details_shown |= details && failed;
         check_lines(&mut out, check, layout, details);
     }
+    if !exercise.ignored.is_empty() {
+        let line = format!("ignored (only the .rs files of src/ are built): {}", exercise.ignored.join(", "));
+        wrapped(&mut out, "  ", 4, &clean(&line), layout.width);
+    }
     if exercise.withheld > 0 {
         let _ = writeln!(out, "  {}", style.dim(&private_line(exercise.withheld)));
     }
@@ -366,7 +370,7 @@ mod tests {
     }
 
     fn exercise(checks: Vec<CheckReport>) -> ExerciseReport {
-        ExerciseReport { name: "03-client".into(), broken: None, checks, withheld: 0 }
+        ExerciseReport { name: "03-client".into(), broken: None, checks, withheld: 0, ignored: Vec::new() }
     }
 
     #[test]

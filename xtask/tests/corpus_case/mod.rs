@@ -37,6 +37,10 @@ pub enum Patch {
     Replace { file: PathBuf, find: String, replace: String },
     /// Add `text` at the end of the file.
     Append { file: PathBuf, text: String },
+    /// A new file holding `text`.
+    Create { file: PathBuf, text: String },
+    /// A symbolic link at `file` pointing at `target`.
+    Symlink { file: PathBuf, target: String },
 }
 
 /// One case file.
@@ -58,8 +62,12 @@ pub struct Case {
     pub dropped: Vec<(String, u64)>,
     /// How many processes the hostile code must report starting (in `hostile-report/*.pid`).
     pub reports: usize,
-    /// The changes to the solution.
+    /// The changes to the solution (or the stub).
     pub patches: Vec<Patch>,
+    /// Whether the case starts from the stub (`exercises/`) rather than the solution.
+    pub from_stub: bool,
+    /// Words the report's list of ignored files must contain.
+    pub ignored: Vec<String>,
 }
 
 impl Case {
@@ -68,13 +76,25 @@ impl Case {
         format!("{}/{} ({})", self.exercise, self.name, self.title)
     }
 
-    /// Writes the case's tree: `tree/EXERCISE` holds the solution with the patches applied. Files
-    /// that already hold the right bytes are left as they are, so that a tree graded before is not
-    /// rebuilt.
-    pub fn write_tree(&self, solutions: &Path, tree: &Path) -> Result<(), String> {
-        let mut files = read_dir_files(&solutions.join(&self.exercise))?;
+    /// Writes the case's tree: `tree/EXERCISE` holds the solution (or the stub) with the patches
+    /// applied; `{kit}` in a patch stands for the kit's root. Files that already hold the right
+    /// bytes are left as they are, so that a tree graded before is not rebuilt.
+    pub fn write_tree(&self, kit: &Path, tree: &Path) -> Result<(), String> {
+        let base = if self.from_stub { "exercises" } else { "solutions" };
+        let mut files = read_dir_files(&kit.join(base).join(&self.exercise))?;
+        let kit_text = kit.to_string_lossy();
+        let mut links = Vec::new();
         for patch in &self.patches {
             let (file, text) = match patch {
+                Patch::Create { file, text } => {
+                    files.insert(file.clone(), text.replace("{kit}", &kit_text).into_bytes());
+                    continue;
+                }
+                Patch::Symlink { file, target } => {
+                    files.remove(file);
+                    links.push((file.clone(), target.replace("{kit}", &kit_text)));
+                    continue;
+                }
                 Patch::Replace { file, .. } | Patch::Append { file, .. } => {
                     let text = files.get_mut(file).ok_or_else(|| {
                         format!("patches {}, which solutions/{} does not have", file.display(), self.exercise)
@@ -98,10 +118,18 @@ impl Case {
                     source.replacen(find.as_str(), replace, 1)
                 }
                 Patch::Append { text, .. } => format!("{source}\n{text}"),
+                Patch::Create { .. } | Patch::Symlink { .. } => unreachable!("handled above"),
             };
-            *files.get_mut(file).expect("read above") = changed.into_bytes();
+            *files.get_mut(file).expect("read above") = changed.replace("{kit}", &kit_text).into_bytes();
         }
-        sync_dir(&tree.join(&self.exercise), &files)
+        let dir = tree.join(&self.exercise);
+        sync_dir(&dir, &files)?;
+        for (file, target) in links {
+            let at = dir.join(&file);
+            let _ = fs::remove_file(&at);
+            std::os::unix::fs::symlink(&target, &at).map_err(|e| format!("cannot link {}: {e}", at.display()))?;
+        }
+        Ok(())
     }
 
     /// What is wrong with the grade of this case (`graded`), given the solution's grade.
@@ -123,6 +151,11 @@ impl Case {
         if graded.checks.is_empty() {
             problems.push("no checks were reported".into());
         }
+        let ignored = graded.ignored.join(", ");
+        problems.extend(
+            missing_words(&self.ignored, &ignored)
+                .map(|w| format!("the report does not say {w:?} was ignored: {ignored:?}")),
+        );
         for expect in &self.expect {
             if expect.check != "*" && !graded.checks.iter().any(|c| c.id == expect.check) {
                 problems.push(format!("names a check {:?} that {} does not have", expect.check, self.exercise));
@@ -258,9 +291,11 @@ pub fn parse(path: &Path) -> Result<Case, String> {
         dropped: Vec::new(),
         reports: 0,
         patches: Vec::new(),
+        from_stub: false,
+        ignored: Vec::new(),
     };
     let mut kind = None;
-    let mut target: Option<(bool, PathBuf)> = None; // (append?, file) of the next block
+    let mut target: Option<(Block, PathBuf)> = None; // what the next block is, and its file
     let mut lines = text.lines().enumerate();
     while let Some((n, line)) = lines.next() {
         let at = |problem: String| format!("line {}: {problem}", n + 1);
@@ -275,8 +310,10 @@ pub fn parse(path: &Path) -> Result<Case, String> {
             continue;
         }
         if line == "<<<<<<<" {
-            let (append, file) =
-                target.take().ok_or_else(|| at("a block without `patch FILE` or `append FILE` before it".into()))?;
+            let (block, file) = target
+                .take()
+                .ok_or_else(|| at("a block without `patch FILE`, `append FILE` or `create FILE` before it".into()))?;
+            let append = block != Block::Patch;
             let mut find = Vec::new();
             let mut replace = Vec::new();
             let mut in_replace = false;
@@ -289,7 +326,9 @@ pub fn parse(path: &Path) -> Result<Case, String> {
                     _ => find.push(block_line),
                 }
             }
-            case.patches.push(if append {
+            case.patches.push(if block == Block::Create {
+                Patch::Create { file, text: find.join("\n") + "\n" }
+            } else if append {
                 Patch::Append { file, text: find.join("\n") + "\n" }
             } else {
                 if !in_replace {
@@ -324,8 +363,15 @@ pub fn parse(path: &Path) -> Result<Case, String> {
                 case.dropped.push((check.to_owned(), bytes));
             }
             "reports" => case.reports = rest.parse().map_err(|_| at(format!("not a number: {rest:?}")))?,
-            "patch" => target = Some((false, PathBuf::from(rest))),
-            "append" => target = Some((true, PathBuf::from(rest))),
+            "patch" => target = Some((Block::Patch, PathBuf::from(rest))),
+            "append" => target = Some((Block::Append, PathBuf::from(rest))),
+            "create" => target = Some((Block::Create, PathBuf::from(rest))),
+            "symlink" => {
+                let (file, to) = rest.split_once(' ').ok_or_else(|| at("symlink FILE TARGET".into()))?;
+                case.patches.push(Patch::Symlink { file: PathBuf::from(file), target: to.trim().to_owned() });
+            }
+            "from" if rest == "stub" => case.from_stub = true,
+            "ignored" => case.ignored = quoted(rest).map_err(at)?,
             _ => return Err(at(format!("unknown line {line:?}"))),
         }
     }
@@ -340,9 +386,17 @@ pub fn parse(path: &Path) -> Result<Case, String> {
         return Err("no `expect` line: every verdict must be asserted".into());
     }
     if case.patches.is_empty() {
-        return Err("no patch: the case would be the solution".into());
+        return Err("no patch: the case would be the solution (or the stub)".into());
     }
     Ok(case)
+}
+
+/// What a `<<<<<<<` block does to its file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Block {
+    Patch,
+    Append,
+    Create,
 }
 
 /// Lines of a replacement, each ended by a newline (none for an empty replacement).

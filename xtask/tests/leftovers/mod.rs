@@ -25,7 +25,7 @@ pub fn after_grade(kit: &Kit, tree: &Path, expected_pids: usize) -> Vec<String> 
             problems.push(format!("process {pid} ({}) is still running after the grade", exe.display()));
         }
     }
-    let reports = reports(tree);
+    let reports = reports(kit, tree);
     let pids: Vec<(&String, libc::pid_t)> = reports
         .iter()
         .filter_map(|(name, value)| Some((name, name.strip_suffix(".pid").and(value.parse().ok())?)))
@@ -52,17 +52,33 @@ pub fn after_grade(kit: &Kit, tree: &Path, expected_pids: usize) -> Vec<String> 
     problems
 }
 
-/// Empties `tree/hostile-report` before a grade.
-pub fn clear_reports(tree: &Path) -> Result<(), String> {
-    let dir = tree.join("hostile-report");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+/// Where hostile code reports: `hostile-report/` beside the exercise crates, in the tree and in
+/// the grader's copy of it (`crates/SLUG/`) (`concat!(env!("CARGO_MANIFEST_DIR"), "/../hostile-report")` names
+/// the copy, since the grader compiles a copy of the sources).
+fn report_dirs(kit: &Kit, tree: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![tree.join("hostile-report")];
+    for generated in generated_dirs(kit, tree) {
+        let Ok(copies) = fs::read_dir(generated.join("crates")) else { continue };
+        dirs.extend(copies.filter_map(Result::ok).map(|copy| copy.path().join("hostile-report")));
+    }
+    dirs
+}
+
+/// Empties the hostile reports of `tree` before a grade (after its build).
+pub fn clear_reports(kit: &Kit, tree: &Path) -> Result<(), String> {
+    for dir in report_dirs(kit, tree) {
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// What hostile code reported: file name → content.
-pub fn reports(tree: &Path) -> BTreeMap<String, String> {
-    let Ok(entries) = fs::read_dir(tree.join("hostile-report")) else { return BTreeMap::new() };
-    entries
+pub fn reports(kit: &Kit, tree: &Path) -> BTreeMap<String, String> {
+    report_dirs(kit, tree)
+        .iter()
+        .filter_map(|dir| fs::read_dir(dir).ok())
+        .flatten()
         .filter_map(Result::ok)
         .filter_map(|e| {
             let value = fs::read_to_string(e.path()).ok()?;

@@ -1,19 +1,21 @@
 //! Hidden checks of exercise 02-accept-loop: one listening socket, a new socket per client, and a
 //! loop that survives clients that fail.
 
-use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use accept_loop::{GREETING, Summary};
 use grader::check::Setup;
-use grader::ctx::short_debug;
+use grader::ctx::{Background, short_debug};
+use grader::grader_host::wire::IoResult;
+use grader::net::Conn;
 use grader::{Check, Ctx, Fail, Outcome, Step};
+use wire::{Call, GREETING, Handler, Summary};
 
 /// The private checks: they run at final grading, and the student copy has only their number.
 mod private;
+/// The calls the student host performs for these checks.
+mod wire;
 
 const CHECKS: &[Check] = &[
     Check::new(
@@ -97,16 +99,28 @@ fn hello(ctx: &Ctx, addr: SocketAddr) -> Outcome {
         .map_err(|fail| fail.hint("greet: one read, then write_all(GREETING.as_bytes())"))
 }
 
-/// Starts `serve(listener, limit, greet)` in the background.
-fn serve_greet(ctx: &Ctx, limit: usize) -> Result<(SocketAddr, grader::ctx::Background<io::Result<Summary>>), Fail> {
+/// What `serve` returns, as it crossed from the host.
+type Served = Background<IoResult<Summary>>;
+
+/// Starts `serve(&listener, Some(limit), handler)` in the background, on a listener of the
+/// grader's; returns the listener's address, the running call and the call as the conversation
+/// shows it.
+fn start_serve(ctx: &Ctx, limit: usize, handler: Handler) -> Result<(SocketAddr, Served, String), Fail> {
     let (listener, addr) = ctx.listener_for_student()?;
-    let call = format!("serve(&listener, Some({limit}), greet)");
-    let running = ctx.spawn(&call, move || accept_loop::serve(&listener, Some(limit), accept_loop::greet));
-    Ok((addr, running))
+    let call = format!("serve(&listener, Some({limit}), {})", handler.shown());
+    let running = ctx.spawn_passing(&call, Call::Serve { limit, handler }, &[&listener]);
+    // The host has its own copy now: without this one, the listener closes when serve returns.
+    drop(listener);
+    Ok((addr, running, call))
+}
+
+/// Starts `serve(&listener, Some(limit), greet)` in the background.
+fn serve_greet(ctx: &Ctx, limit: usize) -> Result<(SocketAddr, Served), Fail> {
+    start_serve(ctx, limit, Handler::Greet).map(|(addr, running, _)| (addr, running))
 }
 
 /// Expects serve to have returned `Ok(expected)`.
-fn expect_summary(call: &str, got: io::Result<Summary>, expected: Summary) -> Outcome {
+fn expect_summary(call: &str, got: IoResult<Summary>, expected: Summary) -> Outcome {
     match got {
         Ok(summary) if summary == expected => Ok(()),
         other => Err(Fail::new(format!("called {call} and let its clients come"))
@@ -156,38 +170,34 @@ fn closes_after_reply(ctx: &mut Ctx) -> Outcome {
 }
 
 fn new_socket_per_client(ctx: &mut Ctx) -> Outcome {
-    let (listener, addr) = ctx.listener_for_student()?;
-    let seen: Arc<Mutex<Vec<SocketAddr>>> = Arc::default();
-    let record = Arc::clone(&seen);
-    // The grader's own handler: notes which client each stream is connected to and tells it.
-    let handler = move |mut stream: TcpStream| -> io::Result<()> {
-        let peer = stream.peer_addr()?;
-        let mut seen = record.lock().expect("not poisoned");
-        seen.push(peer);
-        writeln!(stream, "you are client {}", seen.len())
-    };
-    let call = "serve(&listener, Some(2), a handler of the grader's that replies \"you are client N\")";
-    let running = ctx.spawn(call, move || accept_loop::serve(&listener, Some(2), handler));
-    let clients = running.while_running(|| {
-        let mut clients = Vec::new();
+    // The grader's handler tells each client its number, then the peer address of the stream it
+    // was handed.
+    let (addr, running, call) = start_serve(ctx, 2, Handler::TellsClientNumber)?;
+    let (clients, handed) = running.while_running(|| {
+        let (mut clients, mut handed) = (Vec::new(), Vec::new());
         for n in 1..=2 {
             let mut conn = ctx.connect(addr)?;
             conn.expect_line("connected and waited", &format!("you are client {n}\n"), WAIT)
                 .map_err(|fail| fail.hint("call the handler with the stream accept() returned for this client"))?;
             clients.push(conn.local_addr().setup("reading the grader's client address")?);
+            handed.push(said_line(&mut conn));
         }
-        Ok(clients)
+        Ok((clients, handed))
     })?;
     let got = running.join_within(WAIT)?;
-    expect_summary(call, got, Summary { served: 2, failed: 0 })?;
-    let handed = seen.lock().expect("not poisoned").clone();
-    if handed != clients {
+    expect_summary(&call, got, Summary { served: 2, failed: 0 })?;
+    if handed != clients.iter().map(ToString::to_string).collect::<Vec<_>>() {
         return Err(Fail::new("connected two clients, one after the other")
             .expected(format!("the handler to get a stream connected to each: {clients:?}"))
-            .got(format!("streams connected to {handed:?}"))
+            .got(format!("streams connected to [{}]", handed.join(", ")))
             .hint("each accept() returns a new TcpStream for exactly one client"));
     }
     Ok(())
+}
+
+/// The next line a handler of the grader's wrote, without its newline (empty if none came).
+fn said_line(conn: &mut Conn) -> String {
+    String::from_utf8_lossy(&conn.read_line_within(WAIT).bytes).trim_end().to_owned()
 }
 
 fn early_disconnect(ctx: &mut Ctx) -> Outcome {
@@ -213,8 +223,8 @@ fn silent_client(ctx: &mut Ctx) -> Outcome {
     let (stream, _) = listener.accept().setup("accepting the grader's client")?;
     ctx.grader("connects a client and closes it without sending anything");
     drop(client);
-    let got =
-        ctx.call_within("greet(stream of a client that already left)", WAIT, move || accept_loop::greet(stream))?;
+    let got: IoResult<()> =
+        ctx.call_passing("greet(stream of a client that already left)", WAIT, Call::Greet, &[&stream])?;
     match got {
         Ok(()) => Ok(()),
         Err(error) => Err(Fail::new("called greet on the stream of a client that left without a word")
@@ -225,18 +235,8 @@ fn silent_client(ctx: &mut Ctx) -> Outcome {
 }
 
 fn handler_error(ctx: &mut Ctx) -> Outcome {
-    let (listener, addr) = ctx.listener_for_student()?;
-    let mut calls = 0;
     // The grader's handler fails for the first client and greets the second.
-    let handler = move |stream: TcpStream| -> io::Result<()> {
-        calls += 1;
-        if calls == 1 {
-            return Err(io::Error::other("the grader's handler fails on purpose"));
-        }
-        accept_loop_greeting(stream)
-    };
-    let call = "serve(&listener, Some(2), a handler that fails for the first client)";
-    let running = ctx.spawn(call, move || accept_loop::serve(&listener, Some(2), handler));
+    let (addr, running, call) = start_serve(ctx, 2, Handler::FailsFirst)?;
     running.while_running(|| {
         let _first = ctx.connect(addr)?;
         hello(ctx, addr).map_err(|fail| {
@@ -244,15 +244,8 @@ fn handler_error(ctx: &mut Ctx) -> Outcome {
         })
     })?;
     let got = running.join_within(WAIT)?;
-    expect_summary(call, got, Summary { served: 2, failed: 1 })
+    expect_summary(&call, got, Summary { served: 2, failed: 1 })
         .map_err(|fail| fail.hint("count the handler's errors in Summary::failed"))
-}
-
-/// The greeting as the grader's own handlers send it (independent of the student's greet).
-fn accept_loop_greeting(mut stream: TcpStream) -> io::Result<()> {
-    let mut buf = [0; 64];
-    let _ = io::Read::read(&mut stream, &mut buf)?;
-    stream.write_all(GREETING.as_bytes())
 }
 
 fn program_serves(ctx: &mut Ctx) -> Outcome {

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use accept_loop::{GREETING, Summary};
 use grader::{Check, Ctx, Fail, Outcome, Step};
 
 use super::{HELLO, WAIT, expect_summary, serve_greet};
+use crate::wire::{GREETING, Summary};
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[Check::new(

@@ -7,12 +7,16 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
-use grader::ctx::short_debug;
-use grader::net::{ClosedPort, Server, StingyReader, StingyWriter};
+use grader::ctx::{Background, short_debug};
+use grader::grader_host::wire::IoResult;
+use grader::net::{ClosedPort, Conn, Server};
 use grader::{Check, Ctx, Fail, Outcome, Step, check::Setup};
+use wire::{Call, Sent};
 
 /// The private checks: they run at final grading, and the student copy has only their number.
 mod private;
+/// The calls the student host performs for these checks.
+mod wire;
 
 const CHECKS: &[Check] = &[
     Check::new(
@@ -82,15 +86,21 @@ const HELLO: &str = "Hello, server!";
 const REPLY: &str = "Hello, client!\n";
 
 /// Starts the student's `talk(addr, "Hello, server!")` against the grader's server.
-fn start_talk(ctx: &Ctx) -> Result<(Server, grader::ctx::Background<io::Result<String>>), Fail> {
+fn start_talk(ctx: &Ctx) -> Result<(Server, Background<IoResult<String>>), Fail> {
     let server = ctx.listen()?;
     let addr = server.addr();
-    let running = ctx.spawn(&format!("talk({addr}, {HELLO:?})"), move || client::talk(addr, HELLO));
+    let running = ctx.spawn(&format!("talk({addr}, {HELLO:?})"), Call::Talk(addr, HELLO.to_owned()));
     Ok((server, running))
 }
 
+/// Calls the student's `receive_line` on a reader that returns `data` at most `per_read` bytes
+/// per read; `call` says so in the conversation.
+fn receive_line(ctx: &Ctx, call: &str, data: &[u8], per_read: usize) -> Result<IoResult<String>, Fail> {
+    ctx.call_within(call, WAIT, Call::ReceiveLine { data: data.to_vec(), per_read })
+}
+
 /// Accepts the student's connection and reads its request.
-fn take_request(server: &Server) -> Result<grader::net::Conn, Fail> {
+fn take_request(server: &Server) -> Result<Conn, Fail> {
     let mut conn = server.accept_within(WAIT)?;
     let request = conn.read_exact_within(HELLO.len(), WAIT);
     if request.bytes != HELLO.as_bytes() {
@@ -102,7 +112,7 @@ fn take_request(server: &Server) -> Result<grader::net::Conn, Fail> {
     Ok(conn)
 }
 
-fn expect_reply(call: &str, got: io::Result<String>) -> Outcome {
+fn expect_reply(call: &str, got: IoResult<String>) -> Outcome {
     match got {
         Ok(reply) if reply == REPLY.trim_end() => Ok(()),
         other => Err(Fail::new(format!("called {call} and replied {REPLY:?}"))
@@ -164,9 +174,8 @@ fn stops_at_newline(ctx: &mut Ctx) -> Outcome {
 
 fn line_byte_by_byte(ctx: &mut Ctx) -> Outcome {
     for (data, line) in [("one line\nand more", "one line"), ("windows line\r\n", "windows line")] {
-        let reader = StingyReader::new(data.as_bytes(), 1);
         let call = format!("receive_line(a reader that returns {data:?} one byte per read)");
-        match ctx.call_within(&call, WAIT, move || client::receive_line(reader))? {
+        match receive_line(ctx, &call, data.as_bytes(), 1)? {
             Ok(got) if got == line => {}
             other => {
                 return Err(Fail::new(format!("called {call}"))
@@ -182,12 +191,7 @@ fn line_byte_by_byte(ctx: &mut Ctx) -> Outcome {
 fn write_all(ctx: &mut Ctx) -> Outcome {
     let message: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
     let call = "send_all(a writer that takes 3 bytes per write, 100 bytes)";
-    let shared = message.clone();
-    let (got, written) = ctx.call_within(call, WAIT, move || {
-        let mut writer = StingyWriter::new(3);
-        let got = client::send_all(&mut writer, &shared);
-        (got, writer.written)
-    })?;
+    let (got, written): Sent = ctx.call_within(call, WAIT, Call::SendAll { message: message.clone(), per_write: 3 })?;
     if got.is_ok() && written == message {
         return Ok(());
     }
@@ -206,7 +210,7 @@ fn cut_short(ctx: &mut Ctx) -> Outcome {
         Ok(())
     })?;
     match running.join_within(WAIT)? {
-        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(()),
+        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => Ok(()),
         other => Err(Fail::new("sent \"Hel\" and closed the connection, without a newline")
             .expected("Err with kind UnexpectedEof: the reply was cut short")
             .got(short_debug(&other))
@@ -218,8 +222,10 @@ fn refused(ctx: &mut Ctx) -> Outcome {
     let closed = ClosedPort::reserve().setup("reserving a closed port")?;
     let addr = closed.addr();
     ctx.grader(format!("reserves {addr}, where nothing listens"));
-    match ctx.call_within(&format!("talk({addr}, {HELLO:?})"), WAIT, move || client::talk(addr, HELLO))? {
-        Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => Ok(()),
+    let got: IoResult<String> =
+        ctx.call_within(&format!("talk({addr}, {HELLO:?})"), WAIT, Call::Talk(addr, HELLO.to_owned()))?;
+    match got {
+        Err(error) if error.is(io::ErrorKind::ConnectionRefused) => Ok(()),
         other => Err(Fail::new(format!("called talk({addr}, ..) with nothing listening there"))
             .expected("Err with kind ConnectionRefused")
             .got(short_debug(&other))

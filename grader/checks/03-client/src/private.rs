@@ -5,10 +5,9 @@
 use std::io;
 
 use grader::ctx::short_debug;
-use grader::net::StingyReader;
 use grader::{Check, Ctx, Fail, Outcome, Step};
 
-use super::WAIT;
+use super::receive_line;
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] =
@@ -18,10 +17,9 @@ pub const CHECKS: &[Check] =
 pub const WITHHELD: usize = 0;
 
 fn not_utf8(ctx: &mut Ctx) -> Outcome {
-    let reader = StingyReader::new(b"caf\xe9\n", 64);
     let call = r#"receive_line(a reader that returns "caf\xe9\n", Latin-1, not UTF-8)"#;
-    match ctx.call_within(call, WAIT, move || client::receive_line(reader))? {
-        Err(error) if error.kind() == io::ErrorKind::InvalidData => Ok(()),
+    match receive_line(ctx, call, b"caf\xe9\n", 64)? {
+        Err(error) if error.is(io::ErrorKind::InvalidData) => Ok(()),
         other => Err(Fail::new(format!("called {call}"))
             .expected("Err with kind InvalidData")
             .got(short_debug(&other))

@@ -2,21 +2,27 @@
 //! timeout is an error value, reads from a silent or trickling peer give up at their deadline
 //! instead of hanging, and the program makes a request with a deadline and says when it gave up.
 
+use std::fmt::Debug;
 use std::io;
 use std::net::TcpStream;
+use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use grader::check::Setup;
-use grader::ctx::short_debug;
+use grader::ctx::{Background, short_debug};
+use grader::grader_host::wire::{IoResult, MakeError};
 use grader::net::{ClosedPort, Conn};
 use grader::program::{GraderSide, Ran};
 use grader::transcript::{Who, show_bytes};
 use grader::{Check, Ctx, Fail, Outcome, Step};
-use socket_options::Options;
+use serde::de::DeserializeOwned;
+use wire::{Call, Options};
 
 /// The private checks: they run at final grading, and the student copy has only their number.
 mod private;
+/// The calls the student host performs for these checks.
+mod wire;
 
 const CHECKS: &[Check] = &[
     Check::new(
@@ -104,19 +110,58 @@ fn main() -> ExitCode {
 
 /// How long the grader waits for its own side of a conversation (generous: a busy machine).
 const LIMIT: Duration = Duration::from_secs(1);
+/// How long a call that cannot block may take (the harness's limit for [`Ctx::call`]).
+const CALL_LIMIT: Duration = Duration::from_secs(2);
 /// How long student code may take to give up on a silent or trickling peer.
 const GIVE_UP_LIMIT: Duration = Duration::from_millis(2500);
 /// The latest acceptable return after a deadline: far above the deadline itself, so that a busy
 /// machine never fails a correct solution, and far below "forever".
 const LATEST: Duration = Duration::from_secs(2);
 
+/// What `read_line_until` and `request` return: the line, or the `io::Error` as it crossed.
+type Line = IoResult<String>;
+
 /// A connected pair: the client end goes to student code, the accepted end stays with the grader.
+/// The grader hands the client end over with each call and keeps it too: both name one socket, so
+/// the grader reads the options student code set on its own end, with std's getters.
 fn pair(ctx: &Ctx) -> Result<(TcpStream, Conn), Fail> {
     let server = ctx.listen()?;
     ctx.grader("connects a socket to its own listener and hands the client end to your code");
     let stream = TcpStream::connect(server.addr()).setup("connecting to the grader's listener")?;
     let conn = server.accept_within(LIMIT)?;
     Ok((stream, conn))
+}
+
+/// Calls student code, which cannot block, on `stream` (see [`pair`]).
+fn call_on<R: DeserializeOwned + Debug>(ctx: &Ctx, stream: &TcpStream, label: &str, call: Call) -> Result<R, Fail> {
+    ctx.call_passing(label, CALL_LIMIT, call, &[stream])
+}
+
+/// Student code running while the check goes on, timed by the grader's own clock from the request
+/// to the answer: the host's clock is not evidence. The time includes the trip to the host and
+/// back, about a millisecond, far within the tolerances of [`gave_up_in_time`].
+struct Timed<R> {
+    running: Background<R>,
+    started: Instant,
+}
+
+impl<R: DeserializeOwned + Debug> Timed<R> {
+    /// Like [`Ctx::spawn_passing`], starting the clock once the request is sent.
+    fn start(ctx: &Ctx, label: &str, call: Call, sockets: &[&dyn AsRawFd]) -> Self {
+        let running = ctx.spawn_passing(label, call, sockets);
+        Timed { running, started: Instant::now() }
+    }
+
+    /// See [`Background::while_running`].
+    fn while_running<T>(&self, grader_side: impl FnOnce() -> Result<T, Fail>) -> Result<T, Fail> {
+        self.running.while_running(grader_side)
+    }
+
+    /// What the code returned, and how long it took.
+    fn join_within(self, limit: Duration) -> Result<(R, Duration), Fail> {
+        let returned = self.running.join_within(limit)?;
+        Ok((returned, self.started.elapsed()))
+    }
 }
 
 /// The options that differ between what was asked for and what the stream has, in words.
@@ -171,7 +216,7 @@ fn apply_sets_options(ctx: &mut Ctx) -> Outcome {
     ];
     for options in sets {
         let call = format!("apply(&stream, &{options:?})");
-        let returned = ctx.call(&call, || socket_options::apply(&stream, &options))?;
+        let returned: IoResult<()> = call_on(ctx, &stream, &call, Call::Apply(options))?;
         if let Err(error) = returned {
             return Err(Fail::new(format!("called {call}"))
                 .expected("Ok(()): every value is valid")
@@ -201,7 +246,7 @@ fn read_options_reports(ctx: &mut Ctx) -> Outcome {
         stream.set_write_timeout(options.write_timeout).setup("setting the write timeout")?;
         stream.set_nodelay(options.nodelay).setup("setting nodelay")?;
         stream.set_ttl(options.ttl).setup("setting the ttl")?;
-        let returned = ctx.call("read_options(&stream)", || socket_options::read_options(&stream))?;
+        let returned: IoResult<Options> = call_on(ctx, &stream, "read_options(&stream)", Call::ReadOptions)?;
         // Compared with what the stream reports, not with what was set: the kernel may round.
         let options = actual(&stream)?;
         match returned {
@@ -236,9 +281,9 @@ fn zero_timeout_invalid(ctx: &mut Ctx) -> Outcome {
     ];
     for options in cases {
         let call = format!("apply(&stream, &{options:?})");
-        let returned = ctx.call(&call, || socket_options::apply(&stream, &options))?;
+        let returned: IoResult<()> = call_on(ctx, &stream, &call, Call::Apply(options))?;
         match returned {
-            Err(error) if error.kind() == io::ErrorKind::InvalidInput => {}
+            Err(error) if error.is(io::ErrorKind::InvalidInput) => {}
             other => {
                 let now = actual(&stream)?;
                 return Err(Fail::new(format!("called {call}"))
@@ -251,9 +296,9 @@ fn zero_timeout_invalid(ctx: &mut Ctx) -> Outcome {
     let server = ctx.listen()?;
     let addr = server.addr();
     let call = format!("request({addr}, \"PING\", Duration::ZERO)");
-    let returned = ctx.call_within(&call, LIMIT, move || socket_options::request(addr, "PING", Duration::ZERO))?;
+    let returned: Line = ctx.call_within(&call, LIMIT, Call::Request(addr, "PING".to_owned(), Duration::ZERO))?;
     match returned {
-        Err(error) if error.kind() == io::ErrorKind::InvalidInput => Ok(()),
+        Err(error) if error.is(io::ErrorKind::InvalidInput) => Ok(()),
         other => Err(Fail::new(format!("called {call}"))
             .expected("Err with kind InvalidInput: a zero timeout is the caller's mistake")
             .got(short_debug(&other))
@@ -273,9 +318,8 @@ fn is_timeout_kinds(ctx: &mut Ctx) -> Outcome {
         (io::ErrorKind::ConnectionRefused, false),
     ];
     for (kind, expected) in cases {
-        let error = io::Error::from(kind);
         let call = format!("is_timeout(&io::Error::from(ErrorKind::{kind:?}))");
-        let got = ctx.call(&call, || socket_options::is_timeout(&error))?;
+        let got: bool = ctx.call(&call, Call::IsTimeout(MakeError::of(kind)))?;
         if got != expected {
             return Err(Fail::new(format!("called {call}"))
                 .expected(format!("{expected}"))
@@ -287,10 +331,12 @@ fn is_timeout_kinds(ctx: &mut Ctx) -> Outcome {
 }
 
 fn line_in_pieces(ctx: &mut Ctx) -> Outcome {
-    let (mut stream, mut conn) = pair(ctx)?;
-    let reading = ctx.spawn("read_line_until(&mut stream, now + 2s)", move || {
-        socket_options::read_line_until(&mut stream, Instant::now() + Duration::from_secs(2))
-    });
+    let (stream, mut conn) = pair(ctx)?;
+    let reading: Background<Line> = ctx.spawn_passing(
+        "read_line_until(&mut stream, now + 2s)",
+        Call::ReadLineUntil(Duration::from_secs(2)),
+        &[&stream],
+    );
     reading.while_running(|| conn.send_in_pieces(b"PONG 42\n", 2, Duration::from_millis(20)))?;
     match reading.join_within(GIVE_UP_LIMIT)? {
         Ok(line) if line == "PONG 42\n" => {}
@@ -302,15 +348,17 @@ fn line_in_pieces(ctx: &mut Ctx) -> Outcome {
         }
     }
 
-    let (mut stream, mut conn) = pair(ctx)?;
-    let reading = ctx.spawn("read_line_until(&mut stream, now + 2s)", move || {
-        socket_options::read_line_until(&mut stream, Instant::now() + Duration::from_secs(2))
-    });
+    let (stream, mut conn) = pair(ctx)?;
+    let reading: Background<Line> = ctx.spawn_passing(
+        "read_line_until(&mut stream, now + 2s)",
+        Call::ReadLineUntil(Duration::from_secs(2)),
+        &[&stream],
+    );
     reading.while_running(|| conn.send(b"PART"))?;
     ctx.grader("closes the connection before the end of the line");
     drop(conn);
     match reading.join_within(GIVE_UP_LIMIT)? {
-        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(()),
+        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => Ok(()),
         other => Err(Fail::new("sent \"PART\" and closed the connection")
             .expected("Err with kind UnexpectedEof: the line never ended")
             .got(short_debug(&other))
@@ -324,11 +372,11 @@ fn when_hung(fail: Fail, hint: &str) -> Fail {
 }
 
 /// Checks that a read with a deadline gave up with a timeout error, neither too early nor too late.
-fn gave_up_in_time(did: &str, deadline: Duration, returned: (io::Result<String>, Duration)) -> Outcome {
+fn gave_up_in_time(did: &str, deadline: Duration, returned: (Line, Duration)) -> Outcome {
     let (result, took) = returned;
     let earliest = deadline * 3 / 4;
     match result {
-        Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+        Err(error) if error.is(io::ErrorKind::WouldBlock) || error.is(io::ErrorKind::TimedOut) => {
             if took < earliest {
                 Err(Fail::new(did)
                     .expected(format!("a timeout error after about {deadline:?}"))
@@ -352,13 +400,10 @@ fn gave_up_in_time(did: &str, deadline: Duration, returned: (io::Result<String>,
 
 fn silent_peer_times_out(ctx: &mut Ctx) -> Outcome {
     let deadline = Duration::from_millis(200);
-    let (mut stream, _conn) = pair(ctx)?;
+    let (stream, _conn) = pair(ctx)?;
     ctx.grader("keeps the connection open and sends nothing");
-    let reading = ctx.spawn("read_line_until(&mut stream, now + 200ms)", move || {
-        let started = Instant::now();
-        let result = socket_options::read_line_until(&mut stream, started + deadline);
-        (result, started.elapsed())
-    });
+    let reading =
+        Timed::start(ctx, "read_line_until(&mut stream, now + 200ms)", Call::ReadLineUntil(deadline), &[&stream]);
     let returned = reading.join_within(GIVE_UP_LIMIT).map_err(|fail| {
         when_hung(fail, "set a read timeout before reading: without one, a read from a silent peer waits forever")
     })?;
@@ -368,9 +413,10 @@ fn silent_peer_times_out(ctx: &mut Ctx) -> Outcome {
 fn request_round_trip(ctx: &mut Ctx) -> Outcome {
     let server = ctx.listen()?;
     let addr = server.addr();
-    let asking = ctx.spawn(&format!("request({addr}, \"PING\", 2s)"), move || {
-        socket_options::request(addr, "PING", Duration::from_secs(2))
-    });
+    let asking: Background<Line> = ctx.spawn(
+        &format!("request({addr}, \"PING\", 2s)"),
+        Call::Request(addr, "PING".to_owned(), Duration::from_secs(2)),
+    );
     let mut conn = asking.while_running(|| server.accept_within(LIMIT))?;
     asking.while_running(|| {
         conn.expect_line("accepted your connection and waited for the request", "PING\n", LIMIT).map_err(|fail| {
@@ -391,11 +437,12 @@ fn request_silent_server(ctx: &mut Ctx) -> Outcome {
     let deadline = Duration::from_millis(200);
     let server = ctx.listen()?;
     let addr = server.addr();
-    let asking = ctx.spawn(&format!("request({addr}, \"PING\", 200ms)"), move || {
-        let started = Instant::now();
-        let result = socket_options::request(addr, "PING", deadline);
-        (result, started.elapsed())
-    });
+    let asking = Timed::start(
+        ctx,
+        &format!("request({addr}, \"PING\", 200ms)"),
+        Call::Request(addr, "PING".to_owned(), deadline),
+        &[],
+    );
     let conn = asking.while_running(|| server.accept_within(LIMIT))?;
     ctx.grader("accepts, then never answers (the connection stays open)");
     let returned = asking.join_within(GIVE_UP_LIMIT).map_err(|fail| {

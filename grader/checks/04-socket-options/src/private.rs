@@ -4,12 +4,13 @@
 
 use std::io::Write;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use grader::check::Setup;
 use grader::{Check, Ctx, Outcome, Step};
 
-use super::{GIVE_UP_LIMIT, gave_up_in_time, pair, when_hung};
+use super::{GIVE_UP_LIMIT, Timed, gave_up_in_time, pair, when_hung};
+use crate::wire::Call;
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[Check::new(
@@ -27,7 +28,7 @@ pub const WITHHELD: usize = 0;
 
 fn trickling_peer_deadline(ctx: &mut Ctx) -> Outcome {
     let deadline = Duration::from_millis(200);
-    let (mut stream, conn) = pair(ctx)?;
+    let (stream, conn) = pair(ctx)?;
     let mut trickle = conn.stream().try_clone().setup("cloning the grader's socket")?;
     ctx.grader("sends one byte \".\" every 50ms, for up to 5s, and never a newline");
     thread::spawn(move || {
@@ -38,11 +39,8 @@ fn trickling_peer_deadline(ctx: &mut Ctx) -> Outcome {
             thread::sleep(Duration::from_millis(50));
         }
     });
-    let reading = ctx.spawn("read_line_until(&mut stream, now + 200ms)", move || {
-        let started = Instant::now();
-        let result = socket_options::read_line_until(&mut stream, started + deadline);
-        (result, started.elapsed())
-    });
+    let reading =
+        Timed::start(ctx, "read_line_until(&mut stream, now + 200ms)", Call::ReadLineUntil(deadline), &[&stream]);
     let returned = reading.join_within(GIVE_UP_LIMIT).map_err(|fail| {
         when_hung(fail, "each byte arrives well within any read timeout, so a timeout set once never fires: before every read, set the timeout to the time left until the deadline")
     })?;

@@ -5,21 +5,24 @@
 
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
 use grader::check::Setup;
-use grader::ctx::short_debug;
+use grader::ctx::{Background, short_debug};
+use grader::grader_host::wire::IoResult;
 use grader::net::{ClosedPort, Conn, End};
 use grader::program::GraderSide;
 use grader::transcript::{Who, quote, show_bytes};
 use grader::{Check, Ctx, Fail, Outcome, Step};
-use shutdown::Client;
+use wire::{Bytes, Call, Client, Respond};
 
 /// The private checks: they run at final grading, and the student copy has only their number.
 mod private;
+/// The calls the student host performs for these checks.
+mod wire;
 
 const CHECKS: &[Check] = &[
     Check::new(
@@ -87,23 +90,46 @@ const CALL_LIMIT: Duration = Duration::from_secs(2);
 const REQUEST: &[u8] = b"ORDER margherita 2\nORDER funghi 1\n";
 
 /// Bytes shown as text in the conversation (`Ok("2 orders taken\n")`), not as a list of numbers.
-struct Bytes(Vec<u8>);
-
 impl fmt::Debug for Bytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&quote(&self.0, 64))
     }
 }
 
-/// A connected pair for server-side checks: the accepted end goes to student code, the grader
-/// talks from the client end.
-fn accepted_pair(ctx: &Ctx) -> Result<(TcpStream, Conn), Fail> {
+/// Starts the student's `exchange(addr, REQUEST)`.
+fn start_exchange(ctx: &Ctx, addr: SocketAddr) -> Background<IoResult<Bytes>> {
+    ctx.spawn(&format!("exchange({addr}, {})", quote(REQUEST, 64)), Call::Exchange(addr, REQUEST.to_vec()))
+}
+
+/// Calls the student's `Client::connect(addr)` where the grader listens; the host keeps the
+/// `Client` for the calls that follow.
+fn connect_client(ctx: &Ctx, addr: SocketAddr) -> Result<Client, Fail> {
+    let connected: IoResult<Client> =
+        ctx.call_within(&format!("Client::connect({addr})"), CALL_LIMIT, Call::Connect(addr))?;
+    connected.map_err(|error| {
+        Fail::new(format!("called Client::connect({addr}) while listening there"))
+            .expected("Ok(Client)")
+            .got(format!("Err({error:?})"))
+    })
+}
+
+/// Starts the student's `answer` on a connection of the grader's: the accepted end goes to
+/// student code, the grader talks from the client end. `answer` responds with [`Respond::Count`].
+fn start_answer(ctx: &Ctx) -> Result<(Background<IoResult<Bytes>>, Conn), Fail> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
     let addr = listener.local_addr().setup("reading the listener's address")?;
     ctx.grader(format!("listens on {addr}; the connection it accepts goes to your code"));
     let conn = ctx.connect(addr)?;
     let (stream, _) = listener.accept().setup("accepting the grader's connection")?;
-    Ok((stream, conn))
+    let answering = ctx.spawn_passing(
+        "answer(stream, |request| format!(\"{} bytes, {} lines\\n\", ...))",
+        Call::Answer(Respond::Count),
+        &[&stream],
+    );
+    // The host has its own copy of the socket now. The judge's must go, or the connection would
+    // stay open when `answer` drops its stream, and the grader would never see it close.
+    drop(stream);
+    Ok((answering, conn))
 }
 
 /// What a reply of the grader's read says about a request that should end in end of file.
@@ -123,10 +149,7 @@ fn request_problem(reply: &grader::net::Reply, request: &[u8]) -> Option<(String
 
 fn eof_after_request(ctx: &mut Ctx) -> Outcome {
     let server = ctx.listen()?;
-    let addr = server.addr();
-    let asking = ctx.spawn(&format!("exchange({addr}, {})", quote(REQUEST, 64)), move || {
-        shutdown::exchange(addr, REQUEST).map(Bytes)
-    });
+    let asking = start_exchange(ctx, server.addr());
     let mut conn = asking.while_running(|| server.accept_within(LIMIT))?;
     let got = conn.read_to_end_within(LIMIT);
     if let Some((what, hint)) = request_problem(&got, REQUEST) {
@@ -143,7 +166,7 @@ fn eof_after_request(ctx: &mut Ctx) -> Outcome {
     drop(conn);
     match asking.join_within(CALL_LIMIT)? {
         Ok(Bytes(got)) if got == reply => Ok(()),
-        Err(error) if matches!(error.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset) => {
+        Err(error) if error.is(io::ErrorKind::UnexpectedEof) || error.is(io::ErrorKind::ConnectionReset) => {
             Err(Fail::new("saw end of file after your request, replied \"2 orders taken\\n\" and closed")
                 .expected("Ok(\"2 orders taken\\n\")")
                 .got(format!("Err({error:?})"))
@@ -158,23 +181,18 @@ fn eof_after_request(ctx: &mut Ctx) -> Outcome {
 
 fn client_steps(ctx: &mut Ctx) -> Outcome {
     let server = ctx.listen()?;
-    let addr = server.addr();
-    let mut client = ctx
-        .call_within(&format!("Client::connect({addr})"), CALL_LIMIT, move || Client::connect(addr))?
-        .map_err(|error| {
-        Fail::new(format!("called Client::connect({addr}) while listening there"))
-            .expected("Ok(Client)")
-            .got(format!("Err({error:?})"))
-    })?;
+    let client = connect_client(ctx, server.addr())?;
     let mut conn = server.accept_within(LIMIT)?;
     let (first, second) = REQUEST.split_at(19);
     for part in [first, second] {
         let call = format!("client.send({})", quote(part, 64));
-        if let Err(error) = ctx.call(&call, || client.send(part))? {
+        let sent: IoResult<()> = ctx.call(&call, Call::Send(client.handle, part.to_vec()))?;
+        if let Err(error) = sent {
             return Err(Fail::new(format!("called {call}")).expected("Ok(())").got(format!("Err({error:?})")));
         }
     }
-    if let Err(error) = ctx.call("client.finish_sending()", || client.finish_sending())? {
+    let finished: IoResult<()> = ctx.call("client.finish_sending()", Call::FinishSending(client.handle))?;
+    if let Err(error) = finished {
         return Err(Fail::new("called client.finish_sending()").expected("Ok(())").got(format!("Err({error:?})")));
     }
     let got = conn.read_to_end_within(LIMIT);
@@ -191,13 +209,15 @@ fn client_steps(ctx: &mut Ctx) -> Outcome {
         drop(conn);
         sent
     });
-    let received = ctx.call_within("client.receive_all()", CALL_LIMIT, move || client.receive_all().map(Bytes))?;
+    // The client's last call: the host drops it afterwards.
+    let received: IoResult<Bytes> =
+        ctx.call_within("client.receive_all()", CALL_LIMIT, Call::ReceiveAll(client.handle))?;
     // What the student's code received decides; the grader's own send fails only as a consequence
     // (a Client that stopped reading early is dropped, and the rest of the reply has nowhere to go).
     let sent = replying.join().map_err(|_| Fail::grader("the grader's replying thread panicked"))?;
     match received {
         Ok(Bytes(got)) if got == reply => sent,
-        Err(error) if error.kind() == io::ErrorKind::ConnectionReset => Err(Fail::new(format!(
+        Err(error) if error.is(io::ErrorKind::ConnectionReset) => Err(Fail::new(format!(
             "sent {} in pieces of 10 bytes, then closed",
             show_bytes(reply)
         ))
@@ -228,16 +248,13 @@ fn server_hangs_up(ctx: &mut Ctx) -> Outcome {
     // First the server reads the request and closes without a word: an orderly end of file, so
     // the reply is empty, which exchange must report as UnexpectedEof.
     let server = ctx.listen()?;
-    let addr = server.addr();
-    let asking = ctx.spawn(&format!("exchange({addr}, {})", quote(REQUEST, 64)), move || {
-        shutdown::exchange(addr, REQUEST).map(Bytes)
-    });
+    let asking = start_exchange(ctx, server.addr());
     let mut conn = asking.while_running(|| server.accept_within(LIMIT))?;
     conn.read_exact_within(REQUEST.len(), LIMIT);
     ctx.grader("closes the connection without replying");
     drop(conn);
     match asking.join_within(CALL_LIMIT)? {
-        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => {}
+        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => {}
         other => {
             return Err(Fail::new("read your request and closed the connection without replying")
                 .expected("Err with kind UnexpectedEof: no reply is not an empty reply")
@@ -249,10 +266,7 @@ fn server_hangs_up(ctx: &mut Ctx) -> Outcome {
     // Then the server resets the connection at once: whichever call of the client notices first
     // (write, shutdown or read), the result must be an error value.
     let server = ctx.listen()?;
-    let addr = server.addr();
-    let asking = ctx.spawn(&format!("exchange({addr}, {})", quote(REQUEST, 64)), move || {
-        shutdown::exchange(addr, REQUEST).map(Bytes)
-    });
+    let asking = start_exchange(ctx, server.addr());
     let conn = asking.while_running(|| server.accept_within(LIMIT))?;
     conn.reset()?;
     match asking.join_within(CALL_LIMIT)? {
@@ -266,16 +280,10 @@ fn server_hangs_up(ctx: &mut Ctx) -> Outcome {
 
 fn drop_closes(ctx: &mut Ctx) -> Outcome {
     let server = ctx.listen()?;
-    let addr = server.addr();
-    let mut client = ctx
-        .call_within(&format!("Client::connect({addr})"), CALL_LIMIT, move || Client::connect(addr))?
-        .map_err(|error| {
-        Fail::new(format!("called Client::connect({addr}) while listening there"))
-            .expected("Ok(Client)")
-            .got(format!("Err({error:?})"))
-    })?;
+    let client = connect_client(ctx, server.addr())?;
     let mut conn = server.accept_within(LIMIT)?;
-    if let Err(error) = ctx.call("client.send(b\"bye\")", || client.send(b"bye"))? {
+    let sent: IoResult<()> = ctx.call("client.send(b\"bye\")", Call::Send(client.handle, b"bye".to_vec()))?;
+    if let Err(error) = sent {
         return Err(Fail::new("called client.send(b\"bye\")").expected("Ok(())").got(format!("Err({error:?})")));
     }
     let got = conn.read_exact_within(3, LIMIT);
@@ -285,24 +293,15 @@ fn drop_closes(ctx: &mut Ctx) -> Outcome {
             .got(got.describe())
             .hint("send writes all the bytes with write_all"));
     }
-    ctx.call("drop(client)", move || drop(client))?;
+    let () = ctx.call("drop(client)", Call::Drop(client.handle))?;
     conn.expect_eof_within("dropped your Client and read", LIMIT)
         .map_err(|fail| {
             fail.hint("the connection closes when the last handle on the socket is dropped: keep the stream in the Client only, with no clones elsewhere")
         })
 }
 
-/// The grader's answer function: says what it received, so a partly read request shows.
-fn count(request: &[u8]) -> Vec<u8> {
-    let lines = request.iter().filter(|&&b| b == b'\n').count();
-    format!("{} bytes, {lines} lines\n", request.len()).into_bytes()
-}
-
 fn server_reads_to_eof(ctx: &mut Ctx) -> Outcome {
-    let (stream, mut conn) = accepted_pair(ctx)?;
-    let answering = ctx.spawn("answer(stream, |request| format!(\"{} bytes, {} lines\\n\", ...))", move || {
-        shutdown::answer(stream, count).map(Bytes)
-    });
+    let (answering, mut conn) = start_answer(ctx)?;
     let (first, second) = REQUEST.split_at(19);
     let closed_early = "your code closed the connection in the middle of the request: read until end of file (read_to_end) before answering";
     conn.send_in_pieces(first, 5, Duration::from_millis(20))
@@ -323,7 +322,7 @@ fn server_reads_to_eof(ctx: &mut Ctx) -> Outcome {
     conn.send(second)
         .and_then(|()| conn.shutdown_write())
         .map_err(|fail| answering.explain(fail.hint(closed_early)))?;
-    let expected = count(REQUEST);
+    let expected = Respond::Count.reply(REQUEST);
     let got = conn.read_to_end_within(LIMIT);
     if got.end != End::Complete || got.bytes != expected {
         return Err(answering.explain(

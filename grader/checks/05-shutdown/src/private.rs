@@ -8,7 +8,7 @@ use std::time::Duration;
 use grader::ctx::short_debug;
 use grader::{Check, Ctx, Fail, Outcome, Step};
 
-use super::{Bytes, LIMIT, accepted_pair, count};
+use super::{LIMIT, start_answer};
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[Check::new(
@@ -23,10 +23,7 @@ pub const CHECKS: &[Check] = &[Check::new(
 pub const WITHHELD: usize = 0;
 
 fn server_client_resets(ctx: &mut Ctx) -> Outcome {
-    let (stream, mut conn) = accepted_pair(ctx)?;
-    let answering = ctx.spawn("answer(stream, |request| format!(\"{} bytes, {} lines\\n\", ...))", move || {
-        shutdown::answer(stream, count).map(Bytes)
-    });
+    let (answering, mut conn) = start_answer(ctx)?;
     answering.while_running(|| conn.send(b"ORDER marg"))?;
     thread::sleep(Duration::from_millis(50));
     conn.reset()?;

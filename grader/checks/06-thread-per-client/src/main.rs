@@ -3,22 +3,24 @@
 //! vanishes mid-request costs only its own thread; the program does the same for the classic first
 //! client.
 
-use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
 use grader::check::Setup;
 use grader::ctx::Background;
+use grader::grader_host::wire::IoResult;
 use grader::net::Conn;
 use grader::predicates::prelude::*;
 use grader::program::Ran;
 use grader::{Check, Ctx, Fail, Outcome, Step};
-use thread_per_client::GREETING;
+use wire::{Call, GREETING, Handler};
 
 /// The private checks: they run at final grading, and the student copy has only their number.
 mod private;
+/// The calls the student host performs for these checks.
+mod wire;
 
 const CHECKS: &[Check] = &[
     Check::new(
@@ -76,32 +78,37 @@ const HELLO: &[u8] = b"Hello, server!";
 /// What a server that serves one client at a time most likely does wrong.
 const ONE_AT_A_TIME: &str = "your server seems busy with another client: give each accepted connection its own thread (thread::spawn with a move closure) and go straight back to accept (and make greet answer after one read)";
 
-/// A connected pair: the accepted end goes to student code, the grader talks from the client end.
-fn accepted_pair(ctx: &Ctx) -> Result<(TcpStream, Conn), Fail> {
+/// A call of the student's code that returns an `io::Result<()>`, as it crossed from the host.
+type Running = Background<IoResult<()>>;
+
+/// Starts the student's `greet` on the accepted end of a connection of the grader's; the grader
+/// talks from the client end.
+fn start_greet(ctx: &Ctx) -> Result<(Running, Conn), Fail> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
     let addr = listener.local_addr().setup("reading the listener's address")?;
     ctx.grader(format!("listens on {addr}; the connection it accepts goes to your code"));
     let conn = ctx.connect(addr)?;
     let (stream, _) = listener.accept().setup("accepting the grader's connection")?;
-    Ok((stream, conn))
+    let greeting = ctx.spawn_passing("greet(stream)", Call::Greet, &[&stream]);
+    // The host has its own copy now: this one would keep the connection open after greet closes it.
+    drop(stream);
+    Ok((greeting, conn))
 }
 
 /// Starts the student's `serve` on a listener of the grader's, with `handler`.
-fn start_serving(
-    ctx: &Ctx,
-    handler: fn(TcpStream) -> io::Result<()>,
-    name: &str,
-) -> Result<(Background<io::Result<()>>, SocketAddr), Fail> {
+fn start_serving(ctx: &Ctx, handler: Handler) -> Result<(Running, SocketAddr), Fail> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
     let addr = listener.local_addr().setup("reading the listener's address")?;
     ctx.grader(format!("binds a listener on {addr} for your code"));
-    let serving = ctx.spawn(&format!("serve(&listener, {name})"), move || thread_per_client::serve(&listener, handler));
+    let call = format!("serve(&listener, {})", handler.shown());
+    let serving = ctx.spawn_passing(&call, Call::Serve(handler), &[&listener]);
+    // The host has its own copy now; only student code accepts on it.
+    drop(listener);
     Ok((serving, addr))
 }
 
 fn greet_one_read(ctx: &mut Ctx) -> Outcome {
-    let (stream, mut conn) = accepted_pair(ctx)?;
-    let greeting = ctx.spawn("greet(stream)", move || thread_per_client::greet(stream));
+    let (greeting, mut conn) = start_greet(ctx)?;
     greeting.while_running(|| conn.send(HELLO))?;
     greeting.while_running(|| {
         conn.expect_line("sent \"Hello, server!\" without a newline", GREETING, LIMIT).map_err(|fail| {
@@ -118,8 +125,7 @@ fn greet_one_read(ctx: &mut Ctx) -> Outcome {
 }
 
 fn greet_silent_client(ctx: &mut Ctx) -> Outcome {
-    let (stream, mut conn) = accepted_pair(ctx)?;
-    let greeting = ctx.spawn("greet(stream)", move || thread_per_client::greet(stream));
+    let (greeting, mut conn) = start_greet(ctx)?;
     greeting.while_running(|| conn.shutdown_write())?;
     let returned = greeting.join_within(LIMIT)?;
     if let Err(error) = returned {
@@ -133,7 +139,7 @@ fn greet_silent_client(ctx: &mut Ctx) -> Outcome {
 }
 
 fn idle_client(ctx: &mut Ctx) -> Outcome {
-    let (serving, addr) = start_serving(ctx, thread_per_client::greet, "greet")?;
+    let (serving, addr) = start_serving(ctx, Handler::Greet)?;
     let mut idle = serving.while_running(|| ctx.connect(addr))?;
     ctx.grader("says nothing on this first connection, and keeps it open");
     thread::sleep(Duration::from_millis(50));
@@ -152,7 +158,7 @@ fn idle_client(ctx: &mut Ctx) -> Outcome {
 }
 
 fn ten_clients(ctx: &mut Ctx) -> Outcome {
-    let (serving, addr) = start_serving(ctx, thread_per_client::greet, "greet")?;
+    let (serving, addr) = start_serving(ctx, Handler::Greet)?;
     let mut clients = Vec::new();
     for _ in 0..10 {
         clients.push(serving.while_running(|| ctx.connect(addr))?);

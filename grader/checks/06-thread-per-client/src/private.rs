@@ -2,14 +2,13 @@
 //! Gradescope), not in a student's `cargo xtask grade`. The student copy of the kit has a stub of
 //! this file that only says how many there are.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
 use grader::{Check, Ctx, Outcome, Step};
 
 use super::{LIMIT, start_serving};
+use crate::wire::Handler;
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[Check::new(
@@ -25,7 +24,9 @@ pub const CHECKS: &[Check] = &[Check::new(
 pub const WITHHELD: usize = 0;
 
 fn client_vanishes(ctx: &mut Ctx) -> Outcome {
-    let (serving, addr) = start_serving(ctx, echo_line, "echo_line")?;
+    // The grader's handler reads one line and answers `got: LINE`; a client that leaves in the
+    // middle of its line is an error of that handler.
+    let (serving, addr) = start_serving(ctx, Handler::EchoLine)?;
     let order = b"ORDER funghi 1\n";
     let reply = "got: ORDER funghi 1\n";
     let mut crashing = serving.while_running(|| ctx.connect(addr))?;
@@ -55,18 +56,4 @@ fn client_vanishes(ctx: &mut Ctx) -> Outcome {
         last.send(order)?;
         last.expect_line("closed a client in the middle of its line, then sent a whole line from another", reply, LIMIT)
     })
-}
-
-/// The grader's handler: reads one line and answers `got: LINE`. A client that leaves before the
-/// end of its line is an error, as for any line protocol.
-fn echo_line(stream: TcpStream) -> io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line)?;
-    if line.last() != Some(&b'\n') {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the client left in the middle of its line"));
-    }
-    let mut stream = stream;
-    stream.write_all(b"got: ")?;
-    stream.write_all(&line)
 }

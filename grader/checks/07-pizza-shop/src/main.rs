@@ -4,23 +4,27 @@
 //! shop of the grader's (replies in pieces, refusals, nonsense, hang-ups); and the program does
 //! both.
 
-use std::io;
+use std::fmt::Debug;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::LazyLock;
 use std::thread;
 use std::time::Duration;
 
 use grader::check::Setup;
 use grader::ctx::{Background, short_debug};
+use grader::grader_host::wire::IoResult;
 use grader::net::{ClosedPort, Conn, End, Reply};
 use grader::program::{GraderSide, Ran};
 use grader::transcript::quote;
 use grader::{Check, Ctx, Fail, Outcome, Step};
-use pizza_shop::{Client, Order, Shop, ShopError};
+use serde::de::DeserializeOwned;
+use wire::{Call, ClientRef, MAX_QUANTITY, MENU, Order, ShopErr, ShopRef};
 
 /// The private checks: they run at final grading, and the student copy has only their number.
 mod private;
+/// The calls the student host performs for these checks.
+mod wire;
 
 const CHECKS: &[Check] = &[
     Check::new(
@@ -119,8 +123,8 @@ const LIMIT: Duration = Duration::from_secs(1);
 const CALL_LIMIT: Duration = Duration::from_secs(2);
 /// How long a run of the program may take.
 const PROGRAM_LIMIT: Duration = Duration::from_secs(3);
-/// The reply to MENU.
-const MENU_REPLY: &str = "OK margherita marinara funghi diavola\n";
+/// The reply to MENU: the protocol's pizzas (the judge's copy of them, not the student's).
+static MENU_REPLY: LazyLock<String> = LazyLock::new(|| format!("OK {}\n", MENU.join(" ")));
 /// What a client that reads a reply in one read most likely does wrong.
 const PIECES: &str = "read the whole reply line (BufReader::read_line collects the pieces until the \\n), then parse the number after OK";
 /// What a shop that answers one client at a time most likely does wrong.
@@ -161,13 +165,14 @@ fn is_refusal(reply: &[u8]) -> bool {
 }
 
 /// Starts the student's shop (`serve`) on a listener of the grader's.
-fn start_shop(ctx: &Ctx) -> Result<(Background<io::Result<()>>, SocketAddr), Fail> {
+fn start_shop(ctx: &Ctx) -> Result<(Background<IoResult<()>>, SocketAddr), Fail> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
     let addr = listener.local_addr().setup("reading the listener's address")?;
     ctx.grader(format!("binds a listener on {addr} for your shop"));
-    let serving = ctx.spawn("serve(&listener, Arc::new(Shop::default()))", move || {
-        pizza_shop::serve(&listener, Arc::new(Shop::default()))
-    });
+    let serving = ctx.spawn_passing("serve(&listener, Arc::new(Shop::default()))", Call::Serve, &[&listener]);
+    // The host has its own copy of the listener now. Without the grader's, a shop whose `serve`
+    // ends (a panic, say) closes it, and clients are refused as when `serve` ran in the judge.
+    drop(listener);
     Ok((serving, addr))
 }
 
@@ -193,12 +198,27 @@ fn ask(conn: &mut Conn, request: &str, expected: Expect, hint: &str) -> Outcome 
     check_reply(conn, &format!("sent {}", quote(format!("{request}\n").as_bytes(), 80)), expected, hint)
 }
 
+/// Reads the student's `MENU` and `MAX_QUANTITY`. The checks hold the shop to the protocol's
+/// values (the judge's copies); a crate that changed them is told so here, rather than by replies
+/// that differ for a reason the student cannot see.
+fn same_constants(ctx: &Ctx) -> Outcome {
+    let (menu, max_quantity): (Vec<String>, u32) = ctx.call("(MENU, MAX_QUANTITY)", Call::Contract)?;
+    if menu == MENU && max_quantity == MAX_QUANTITY {
+        return Ok(());
+    }
+    Err(Fail::new("read MENU and MAX_QUANTITY of your crate")
+        .expected(format!("the protocol's: {MENU:?} and {MAX_QUANTITY}"))
+        .got(format!("{menu:?} and {max_quantity}"))
+        .hint("the protocol fixes the menu and the largest quantity: keep MENU and MAX_QUANTITY as the exercise gives them"))
+}
+
 fn reply_rules(ctx: &mut Ctx) -> Outcome {
     use Expect::{Line, Refusal};
-    let shop = Shop::default();
-    ctx.grader("creates a shop with Shop::default() and asks it directly, one line at a time");
+    same_constants(ctx)?;
+    let shop: ShopRef = ctx.call("Shop::default()", Call::NewShop)?;
+    ctx.grader("asks this shop directly, one line at a time");
     let cases: &[(&str, Expect, &str)] = &[
-        ("MENU", Line(MENU_REPLY), "OK, then the pizzas of MENU joined with single spaces, then \\n"),
+        ("MENU", Line(&MENU_REPLY), "OK, then the pizzas of MENU joined with single spaces, then \\n"),
         ("ORDER funghi 2", Line("OK 1\n"), "the first order of a shop is number 1"),
         ("", Refusal, "an empty line is refused"),
         ("   ", Refusal, "a line of spaces is empty, and refused"),
@@ -230,7 +250,7 @@ fn reply_rules(ctx: &mut Ctx) -> Outcome {
         ("QUIT", Line("OK bye\n"), "QUIT is answered with OK bye"),
     ];
     for &(line, expected, hint) in cases {
-        let reply = ctx.call(&format!("shop.reply({line:?})"), || shop.reply(line))?;
+        let reply: String = ctx.call(&format!("shop.reply({line:?})"), Call::Reply(shop, line.to_owned()))?;
         if !expected.accepts(reply.as_bytes()) {
             // Right but for its newline: say so, whatever the case's own hint is about.
             let hint = if !reply.ends_with('\n') && expected.accepts(format!("{reply}\n").as_bytes()) {
@@ -254,7 +274,7 @@ fn server_round_trip(ctx: &mut Ctx) -> Outcome {
         ask(
             &mut conn,
             "MENU",
-            Expect::Line(MENU_REPLY),
+            Expect::Line(&MENU_REPLY),
             "OK and the menu, one line",
         )?;
         ask(
@@ -290,7 +310,7 @@ fn server_errors_keep_connection(ctx: &mut Ctx) -> Outcome {
         for request in ["PIZZA please", "ORDER hawaii 1", "", "ORDER margherita zero", "STATUS 7"] {
             ask(&mut conn, request, Expect::Refusal, keep)?;
         }
-        ask(&mut conn, "MENU", Expect::Line(MENU_REPLY), "after five refusals the connection must still work")?;
+        ask(&mut conn, "MENU", Expect::Line(&MENU_REPLY), "after five refusals the connection must still work")?;
         ask(
             &mut conn,
             "ORDER marinara 2",
@@ -332,7 +352,7 @@ fn server_packed_lines(ctx: &mut Ctx) -> Outcome {
     serving.while_running(|| {
         conn.send(b"MENU\nORDER diavola 1\nSTATUS 1\n")?;
         let did = "sent \"MENU\\nORDER diavola 1\\nSTATUS 1\\n\" in one piece";
-        check_reply(&mut conn, did, Expect::Line(MENU_REPLY), packed)?;
+        check_reply(&mut conn, did, Expect::Line(&MENU_REPLY), packed)?;
         check_reply(&mut conn, did, Expect::Line("OK 1\n"), packed)?;
         check_reply(&mut conn, did, Expect::Line("OK 1 diavola 1\n"), packed)
     })
@@ -390,19 +410,51 @@ fn server_many_clients(ctx: &mut Ctx) -> Outcome {
     Ok(())
 }
 
-/// Runs `f` on the student's client, connected to a scripted shop of the grader's: the grader
-/// accepts and returns its end of the connection with the running call. The client is dropped
-/// (the connection closed) when `f` returns.
-fn with_client<T: std::fmt::Debug + Send + 'static>(
-    ctx: &Ctx,
-    call: &str,
-    f: impl FnOnce(Client) -> T + Send + 'static,
-) -> Result<(Background<io::Result<T>>, Conn), Fail> {
+/// The student's client, connected to a scripted shop of the grader's: the grader accepts, and
+/// keeps its end of the connection to play the shop. The client stays in the host for the calls
+/// that follow.
+fn client_of_grader_shop(ctx: &Ctx) -> Result<(ClientRef, Conn), Fail> {
     let shop = ctx.listen()?;
     let addr = shop.addr();
-    let running = ctx.spawn(&format!("Client::connect({addr}), then {call}"), move || Ok(f(Client::connect(addr)?)));
-    let conn = running.while_running(|| shop.accept_within(LIMIT))?;
-    Ok((running, conn))
+    let connecting: Background<IoResult<ClientRef>> =
+        ctx.spawn(&format!("Client::connect({addr})"), Call::Connect(addr));
+    let conn = connecting.while_running(|| shop.accept_within(LIMIT))?;
+    let client = connecting.join_within(CALL_LIMIT)?.map_err(|error| {
+        Fail::new("started your client")
+            .expected("Client::connect to succeed: the grader's shop was listening")
+            .got(format!("Err({error:?})"))
+    })?;
+    Ok((client, conn))
+}
+
+/// Starts `client.menu()`.
+fn menu(ctx: &Ctx, client: ClientRef) -> Background<Result<Vec<String>, ShopErr>> {
+    ctx.spawn("client.menu()", Call::Menu(client))
+}
+
+/// Starts `client.order(pizza, quantity)`.
+fn order(ctx: &Ctx, client: ClientRef, pizza: &str, quantity: u32) -> Background<Result<u64, ShopErr>> {
+    ctx.spawn(&format!("client.order({pizza:?}, {quantity})"), Call::Order(client, pizza.to_owned(), quantity))
+}
+
+/// Starts `client.status(id)`.
+fn status(ctx: &Ctx, client: ClientRef, id: u64) -> Background<Result<Order, ShopErr>> {
+    ctx.spawn(&format!("client.status({id})"), Call::Status(client, id))
+}
+
+/// Starts `client.quit()`.
+fn quit(ctx: &Ctx, client: ClientRef) -> Background<Result<(), ShopErr>> {
+    ctx.spawn("client.quit()", Call::Quit(client))
+}
+
+/// What a call of the student's client returned, once the grader has played the shop's part of
+/// the conversation (`shop_side`) while it ran.
+fn answered<R: DeserializeOwned + Debug>(
+    running: Background<R>,
+    shop_side: impl FnOnce() -> Outcome,
+) -> Result<R, Fail> {
+    running.while_running(shop_side)?;
+    running.join_within(CALL_LIMIT)
 }
 
 /// Reads the client's request and checks it is `request` (with its `\n`).
@@ -411,22 +463,13 @@ fn expect_request(conn: &mut Conn, call: &str, request: &str) -> Outcome {
         .map_err(|fail| fail.hint("send the request words separated by single spaces, then \\n, with write_all"))
 }
 
-/// The result of a call of the student's client, once it has returned.
-fn joined<T: std::fmt::Debug>(running: Background<io::Result<T>>) -> Result<T, Fail> {
-    running.join_within(CALL_LIMIT)?.map_err(|error| {
-        Fail::new("started your client")
-            .expected("Client::connect to succeed: the grader's shop was listening")
-            .got(format!("Err({error:?})"))
-    })
-}
-
 fn client_order(ctx: &mut Ctx) -> Outcome {
-    let (running, mut conn) = with_client(ctx, "order(\"diavola\", 2)", |mut client| client.order("diavola", 2))?;
-    running.while_running(|| {
+    let (client, mut conn) = client_of_grader_shop(ctx)?;
+    let got = answered(order(ctx, client, "diavola", 2), || {
         expect_request(&mut conn, "order(\"diavola\", 2)", "ORDER diavola 2\n")?;
         conn.send_in_pieces(b"OK 17\n", 2, Duration::from_millis(20)).map_err(|fail| fail.hint(PIECES))
     })?;
-    match joined(running)? {
+    match got {
         Ok(17) => Ok(()),
         other => Err(Fail::new("replied \"OK 17\\n\" in pieces of 2 bytes, 20ms apart")
             .expected("Ok(17)")
@@ -436,19 +479,12 @@ fn client_order(ctx: &mut Ctx) -> Outcome {
 }
 
 fn client_menu_status_quit(ctx: &mut Ctx) -> Outcome {
-    let (running, mut conn) = with_client(ctx, "menu(), status(5)", |mut client| {
-        let menu = client.menu();
-        let status = client.status(5);
-        (menu, status)
-    })?;
-    running.while_running(|| {
+    let (client, mut conn) = client_of_grader_shop(ctx)?;
+    let got = answered(menu(ctx, client), || {
         expect_request(&mut conn, "menu()", "MENU\n")?;
-        conn.send(b"OK calzone margherita\n")?;
-        expect_request(&mut conn, "status(5)", "STATUS 5\n")?;
-        conn.send(b"OK 5 calzone 3\n")
+        conn.send(b"OK calzone margherita\n")
     })?;
-    let (menu, status) = joined(running)?;
-    match menu {
+    match got {
         Ok(names) if names == ["calzone", "margherita"] => {}
         other => {
             return Err(Fail::new("replied \"OK calzone margherita\\n\" to MENU")
@@ -457,8 +493,12 @@ fn client_menu_status_quit(ctx: &mut Ctx) -> Outcome {
                 .hint("return the names of the reply, not the MENU constant: this shop has another menu"));
         }
     }
+    let got = answered(status(ctx, client, 5), || {
+        expect_request(&mut conn, "status(5)", "STATUS 5\n")?;
+        conn.send(b"OK 5 calzone 3\n")
+    })?;
     let order = Order { id: 5, pizza: "calzone".to_owned(), quantity: 3 };
-    match status {
+    match got {
         Ok(got) if got == order => {}
         other => {
             return Err(Fail::new("replied \"OK 5 calzone 3\\n\" to STATUS 5")
@@ -468,12 +508,12 @@ fn client_menu_status_quit(ctx: &mut Ctx) -> Outcome {
         }
     }
 
-    let (running, mut conn) = with_client(ctx, "quit()", Client::quit)?;
-    running.while_running(|| {
+    let (client, mut conn) = client_of_grader_shop(ctx)?;
+    let got = answered(quit(ctx, client), || {
         expect_request(&mut conn, "quit()", "QUIT\n")?;
         conn.send(b"OK bye\n")
     })?;
-    match joined(running)? {
+    match got {
         Ok(()) => Ok(()),
         other => Err(Fail::new("replied \"OK bye\\n\" to QUIT")
             .expected("Ok(())")
@@ -483,26 +523,13 @@ fn client_menu_status_quit(ctx: &mut Ctx) -> Outcome {
 }
 
 fn client_refused_and_nonsense(ctx: &mut Ctx) -> Outcome {
-    let (running, mut conn) = with_client(
-        ctx,
-        "order(\"hawaii\", 1), order(\"funghi\", 1), status(4), order(\"funghi\", 2)",
-        |mut client| {
-            (client.order("hawaii", 1), client.order("funghi", 1), client.status(4), client.order("funghi", 2))
-        },
-    )?;
-    running.while_running(|| {
+    let (client, mut conn) = client_of_grader_shop(ctx)?;
+    let refused = answered(order(ctx, client, "hawaii", 1), || {
         expect_request(&mut conn, "order(\"hawaii\", 1)", "ORDER hawaii 1\n")?;
-        conn.send(b"ERR unknown pizza hawaii\n")?;
-        expect_request(&mut conn, "order(\"funghi\", 1)", "ORDER funghi 1\n")?;
-        conn.send(b"OK 4\n")?;
-        expect_request(&mut conn, "status(4)", "STATUS 4\n")?;
-        conn.send(b"PIZZA IS READY\n")?;
-        expect_request(&mut conn, "order(\"funghi\", 2)", "ORDER funghi 2\n")?;
-        conn.send(b"OK soon\n")
+        conn.send(b"ERR unknown pizza hawaii\n")
     })?;
-    let (refused, ordered, nonsense, no_number) = joined(running)?;
     match refused {
-        Err(ShopError::Refused(reason)) if reason == "unknown pizza hawaii" => {}
+        Err(ShopErr::Refused(reason)) if reason == "unknown pizza hawaii" => {}
         other => {
             return Err(Fail::new("replied \"ERR unknown pizza hawaii\\n\" to ORDER hawaii 1")
                 .expected("Err(ShopError::Refused(\"unknown pizza hawaii\")), the reason without ERR")
@@ -510,6 +537,10 @@ fn client_refused_and_nonsense(ctx: &mut Ctx) -> Outcome {
                 .hint("a reply starting with ERR is a refusal: keep the text after \"ERR \""));
         }
     }
+    let ordered = answered(order(ctx, client, "funghi", 1), || {
+        expect_request(&mut conn, "order(\"funghi\", 1)", "ORDER funghi 1\n")?;
+        conn.send(b"OK 4\n")
+    })?;
     match ordered {
         Ok(4) => {}
         other => {
@@ -519,8 +550,12 @@ fn client_refused_and_nonsense(ctx: &mut Ctx) -> Outcome {
                 .hint("a refusal does not end the conversation: the next request works as usual"));
         }
     }
+    let nonsense = answered(status(ctx, client, 4), || {
+        expect_request(&mut conn, "status(4)", "STATUS 4\n")?;
+        conn.send(b"PIZZA IS READY\n")
+    })?;
     match nonsense {
-        Err(ShopError::BadReply(line)) if line.contains("PIZZA IS READY") => {}
+        Err(ShopErr::BadReply(line)) if line.contains("PIZZA IS READY") => {}
         other => {
             return Err(Fail::new("replied \"PIZZA IS READY\\n\" to STATUS 4")
                 .expected("Err(ShopError::BadReply(\"PIZZA IS READY\")): neither OK nor ERR")
@@ -528,8 +563,12 @@ fn client_refused_and_nonsense(ctx: &mut Ctx) -> Outcome {
                 .hint("a reply whose first word is neither OK nor ERR is a BadReply with the whole line"));
         }
     }
+    let no_number = answered(order(ctx, client, "funghi", 2), || {
+        expect_request(&mut conn, "order(\"funghi\", 2)", "ORDER funghi 2\n")?;
+        conn.send(b"OK soon\n")
+    })?;
     match no_number {
-        Err(ShopError::BadReply(_)) => Ok(()),
+        Err(ShopErr::BadReply(_)) => Ok(()),
         other => Err(Fail::new("replied \"OK soon\\n\" to ORDER funghi 2")
             .expected("Err(ShopError::BadReply(\"OK soon\")): an OK without a number")
             .got(short_debug(&other))
@@ -560,7 +599,7 @@ fn program_serve(ctx: &mut Ctx) -> Outcome {
     let mut idle = ctx.connect(addr)?;
     ctx.grader("says nothing on this first connection, and keeps it open");
     let mut conn = ctx.connect(addr)?;
-    ask(&mut conn, "MENU", Expect::Line(MENU_REPLY), "the program serves with your serve function")
+    ask(&mut conn, "MENU", Expect::Line(&MENU_REPLY), "the program serves with your serve function")
         .map_err(|fail| fail.hint(format!("{ONE_AT_A_TIME}; the program printed {}", server.output())))?;
     ask(&mut conn, "ORDER margherita 2", Expect::Line("OK 1\n"), "the first order of the shop is number 1")?;
     ask(

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use grader::ctx::short_debug;
 use grader::{Check, Ctx, Fail, Outcome, Step};
-use pizza_shop::ShopError;
 
-use super::{Expect, ask, expect_request, joined, start_shop, with_client};
+use super::{CALL_LIMIT, Expect, ask, client_of_grader_shop, expect_request, order, start_shop, status};
+use crate::wire::ShopErr;
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[
@@ -59,15 +59,16 @@ fn server_client_vanishes(ctx: &mut Ctx) -> Outcome {
 
 fn client_shop_hangs_up(ctx: &mut Ctx) -> Outcome {
     let eof = "if read_line returns 0 bytes, or a line without \\n, the shop hung up: return io::Error::new(io::ErrorKind::UnexpectedEof, ...) (as ShopError::Io)";
-    let (running, mut conn) = with_client(ctx, "order(\"funghi\", 1)", |mut client| client.order("funghi", 1))?;
-    running.while_running(|| {
+    let (client, mut conn) = client_of_grader_shop(ctx)?;
+    let ordering = order(ctx, client, "funghi", 1);
+    ordering.while_running(|| {
         expect_request(&mut conn, "order(\"funghi\", 1)", "ORDER funghi 1\n")?;
         conn.send(b"OK 1")
     })?;
     ctx.grader("hangs up before the \\n of its reply");
     drop(conn);
-    match joined(running)? {
-        Err(ShopError::Io(error)) if error.kind() == io::ErrorKind::UnexpectedEof => {}
+    match ordering.join_within(CALL_LIMIT)? {
+        Err(ShopErr::Io(error)) if error.is(io::ErrorKind::UnexpectedEof) => {}
         other => {
             return Err(Fail::new("sent \"OK 1\" without its \\n and hung up")
                 .expected("Err(ShopError::Io(an error of kind UnexpectedEof)): the reply never ended")
@@ -75,12 +76,13 @@ fn client_shop_hangs_up(ctx: &mut Ctx) -> Outcome {
                 .hint(eof));
         }
     }
-    let (running, mut conn) = with_client(ctx, "status(1)", |mut client| client.status(1))?;
-    running.while_running(|| expect_request(&mut conn, "status(1)", "STATUS 1\n"))?;
+    let (client, mut conn) = client_of_grader_shop(ctx)?;
+    let asking = status(ctx, client, 1);
+    asking.while_running(|| expect_request(&mut conn, "status(1)", "STATUS 1\n"))?;
     ctx.grader("hangs up without replying");
     drop(conn);
-    match joined(running)? {
-        Err(ShopError::Io(error)) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(()),
+    match asking.join_within(CALL_LIMIT)? {
+        Err(ShopErr::Io(error)) if error.is(io::ErrorKind::UnexpectedEof) => Ok(()),
         other => Err(Fail::new("read your request and hung up without replying")
             .expected("Err(ShopError::Io(an error of kind UnexpectedEof))")
             .got(short_debug(&other))
