@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod wire;
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 
 use grader_host::serve::{Given, Performed, reply};
 use grader_host::wire::io;
@@ -45,7 +45,7 @@ impl StingyReader {
 }
 
 impl Read for StingyReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = buf.len().min(self.max).min(self.data.len() - self.at);
         buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
         self.at += n;
@@ -69,13 +69,13 @@ impl StingyWriter {
 }
 
 impl Write for StingyWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = buf.len().min(self.max);
         self.written.extend_from_slice(&buf[..n]);
         Ok(n)
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -209,7 +209,8 @@ fn client_steps(ctx: &mut Ctx) -> Outcome {
         drop(conn);
         sent
     });
-    // The client's last call: the host drops it afterwards.
+    // The client's last call: the host drops it afterwards, so that a Client that stops reading
+    // early closes at once and the grader's remaining pieces fail fast instead of waiting unread.
     let received: IoResult<Bytes> =
         ctx.call_within("client.receive_all()", CALL_LIMIT, Call::ReceiveAll(client.handle))?;
     // What the student's code received decides; the grader's own send fails only as a consequence
