@@ -54,6 +54,6 @@ fn a_tree_that_hangs_in_every_function_is_graded_within_the_stated_bound() {
             );
         }
     }
-    let left = leftovers::after_grade(&kit, &tree, 0);
+    let left = leftovers::after_grade(&kit, &tree, &Default::default(), 0);
     assert!(left.is_empty(), "{left:?}");
 }

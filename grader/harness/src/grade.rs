@@ -13,6 +13,7 @@ use crate::protocol::{self, Event, parse_events};
 use crate::reaper;
 use crate::report::{CheckReport, ExerciseReport, Output, Report, Status};
 use crate::runner::Listing;
+use crate::sandbox;
 use crate::supervise::{self, Captured, Ended, Limits};
 use crate::tree::{self, Broken, BuildError, Kit, Runner};
 
@@ -122,11 +123,17 @@ pub fn grade(
         .flat_map(|(i, runner, listing)| listing.checks.iter().map(move |check| (i, runner, check)))
         .filter(|(_, _, check)| options.runs(check))
         .collect();
-    // Each check's student processes work in a folder of their own, outside the kit.
+    // Each check's student processes work in a folder of their own, outside the kit, confined as
+    // the plan says (as root: an unprivileged user of their own, the kit hidden).
     let scratch = tempfile::Builder::new()
         .prefix("sockets-course-")
         .tempdir()
         .map_err(|e| BuildError(format!("cannot create a scratch directory: {e}")))?;
+    let plan = sandbox::Plan::new(&kit.root, scratch.path());
+    let placed: Vec<Option<Result<Runner, String>>> = listed
+        .iter()
+        .map(|(name, l)| l.as_ref().ok().map(|(runner, _)| plan.place(name, runner).map_err(|e| e.to_string())))
+        .collect();
     let results: Vec<Mutex<Option<CheckReport>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let runs: Mutex<Vec<reaper::Run>> = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
@@ -137,11 +144,24 @@ pub fn grade(
             scope.spawn(|| {
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(exercise, runner, check)) = jobs.get(n) else {
+                    let Some(&(exercise, _, check)) = jobs.get(n) else {
                         break;
                     };
                     let workdir = scratch.path().join(n.to_string());
-                    let (report, run) = run_check(kit, runner, check, &listed[exercise].0, &workdir);
+                    let confined = match &placed[exercise] {
+                        Some(Ok(runner)) => plan.for_check(&workdir).map(|c| (runner, c)),
+                        Some(Err(why)) => Err(format!("cannot place the programs for unprivileged users: {why}")),
+                        None => Err("no runner".into()),
+                    };
+                    let (report, run) = match confined {
+                        Ok((runner, (args, uid))) => {
+                            let done = run_check(kit, runner, check, &listed[exercise].0, &args);
+                            // Every process of the check's user goes before its uid is reused.
+                            drop(uid);
+                            done
+                        }
+                        Err(why) => (could_not_run(check, why), None),
+                    };
                     runs.lock().expect("no panics while holding the lock").extend(run);
                     *results[n].lock().expect("no panics while holding the lock") = Some(report);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -183,7 +203,7 @@ pub fn grade(
             }
         })
         .collect();
-    Ok(Report { tree: tree.display().to_string(), exercises })
+    Ok(Report { tree: tree.display().to_string(), exercises, isolation: plan.describe() })
 }
 
 /// Asks a runner for its checks, and remembers them for grades where the exercise does not build.
@@ -261,11 +281,11 @@ fn run_check(
     runner: &Runner,
     check: &CheckInfo,
     exercise: &str,
-    workdir: &Path,
+    confinement: &[std::ffi::OsString],
 ) -> (CheckReport, Option<reaper::Run>) {
     let mut command = Command::new(&runner.judge);
     command.current_dir(&kit.root);
-    command.arg("--run").arg(&check.id).arg("--workdir").arg(workdir);
+    command.arg("--run").arg(&check.id).args(confinement);
     if let Some(host) = &runner.host {
         command.arg("--host").arg(host);
     }
@@ -324,6 +344,23 @@ fn run_check(
         (None, Ended::Exited(status)) => (Status::Fail, Some(judge_ended(status, &finished.stderr))),
     };
     (report, Some(finished.run))
+}
+
+/// A check the grader could not start (not the student's fault).
+fn could_not_run(check: &CheckInfo, why: String) -> CheckReport {
+    CheckReport {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        step: check.step,
+        status: Status::Error,
+        fail: Some(Fail::grader(why)),
+        transcript: Vec::new(),
+        stdout: Output::default(),
+        stderr: Output::default(),
+        duration_ms: 0,
+        points: check.points,
+        private: check.private,
+    }
 }
 
 fn timed_out(check: &CheckInfo) -> Fail {

@@ -119,6 +119,9 @@ pub struct Report {
     pub tree: String,
     /// The exercises, in curriculum order.
     pub exercises: Vec<ExerciseReport>,
+    /// Which isolation was in force for student code (see `grader::sandbox`).
+    #[serde(default)]
+    pub isolation: String,
 }
 
 impl Report {
@@ -201,7 +204,7 @@ mod tests {
             withheld: 0,
             ignored: Vec::new(),
         };
-        let report = Report { tree: "t".into(), exercises: vec![exercise, other] };
+        let report = Report { tree: "t".into(), exercises: vec![exercise, other], isolation: String::new() };
         assert_eq!((report.score(), report.max_score()), (7, 12));
         assert_eq!((report.passed(), report.total()), (3, 6));
     }

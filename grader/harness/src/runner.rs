@@ -1,7 +1,7 @@
 //! The `main` of every judge (`grader/checks/NN-name/src/main.rs`), as the grading process calls it:
 //!
 //! - `JUDGE --list` prints the exercise's checks as JSON;
-//! - `JUDGE --run ID [--host PATH] [--workdir DIR] [--bin PATH]... [--bin-error WHY] [--source-as FROM=TO]...` runs
+//! - `JUDGE --run ID [--host PATH] [--workdir DIR] [--as-user UID] [--hide DIR]... [--bin PATH]... [--bin-error WHY] [--source-as FROM=TO]...` runs
 //!   one check and writes its conversation and verdict to standard output as JSON lines, then
 //!   exits. Student code never runs in this process: calls go to the student host at PATH, a process
 //!   the judge starts for the check, and the exercise's programs run as processes of their own;
@@ -36,7 +36,7 @@ struct Given {
     host: Option<PathBuf>,
     bins: Bins,
     sources: Vec<(String, String)>,
-    workdir: Option<PathBuf>,
+    confinement: crate::sandbox::Confinement,
 }
 
 /// Runs the request on the command line against `checks`. Never returns for `--run`: the process
@@ -81,7 +81,7 @@ fn run_request(checks: &[Check], withheld: usize) -> ExitCode {
         Err(problem) => {
             eprintln!("check runner: {problem}");
             eprintln!(
-                "usage: --list | --run ID [--host PATH] [--workdir DIR] [--bin PATH]... | --in-process [--jobs N] [ID]..."
+                "usage: --list | --run ID [--host PATH] [--workdir DIR] [--as-user UID] [--hide DIR]... [--bin PATH]... | --in-process [--jobs N] [ID]..."
             );
             eprintln!("(this program is started by `cargo xtask grade`; run that instead)");
             return ExitCode::from(2);
@@ -104,9 +104,7 @@ fn run_request(checks: &[Check], withheld: usize) -> ExitCode {
                 return ExitCode::from(2);
             };
             crate::sources::set(given.sources.clone());
-            if let Some(dir) = &given.workdir {
-                crate::sandbox::set_workdir(dir.clone());
-            }
+            crate::sandbox::set(given.confinement.clone());
             run_isolated(check, given)
         }
         Request::InProcess { ids, given, jobs } => {
@@ -132,7 +130,15 @@ fn parse(args: Vec<OsString>) -> Result<Request, String> {
     while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--host") => given.host = Some(PathBuf::from(args.next().ok_or("--host needs a path")?)),
-            Some("--workdir") => given.workdir = Some(PathBuf::from(args.next().ok_or("--workdir needs a path")?)),
+            Some("--workdir") => {
+                given.confinement.workdir = Some(PathBuf::from(args.next().ok_or("--workdir needs a path")?))
+            }
+            Some("--as-user") => {
+                let value = args.next().ok_or("--as-user needs a uid")?;
+                given.confinement.uid =
+                    Some(value.to_str().and_then(|v| v.parse().ok()).ok_or("--as-user needs a uid")?);
+            }
+            Some("--hide") => given.confinement.hide.push(PathBuf::from(args.next().ok_or("--hide needs a path")?)),
             Some("--source-as") => {
                 let value = args.next().ok_or("--source-as needs FROM=TO")?;
                 let value = value.to_str().ok_or("--source-as needs UTF-8")?;

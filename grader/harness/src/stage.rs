@@ -213,12 +213,17 @@ fn read_capped(path: &Path) -> io::Result<String> {
         .and_then(|bytes| String::from_utf8(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8")))
 }
 
+/// Writes a staged file only when its content changes (an unchanged file keeps cargo's
+/// fingerprints fresh), atomically (a grade of the same tree running at the same time never reads
+/// half a file).
 fn write_if_changed(path: &Path, text: &str) -> io::Result<()> {
     if crate::files::read_untrusted(path, MAX_FILE_BYTES).is_ok_and(|old| old == text.as_bytes()) {
         return Ok(());
     }
     fs::create_dir_all(path.parent().expect("in a folder"))?;
-    fs::write(path, text)
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    fs::write(&temporary, text)?;
+    fs::rename(&temporary, path)
 }
 
 /// Removes staged files the tree no longer has.
@@ -229,7 +234,7 @@ fn remove_stale(dir: &Path, relative: &Path, keep: &[PathBuf]) {
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
             remove_stale(dir, &name, keep);
             let _ = fs::remove_dir(dir.join(&name));
-        } else if !keep.contains(&name) {
+        } else if !keep.contains(&name) && !name.extension().is_some_and(|e| e.to_string_lossy().starts_with("tmp")) {
             let _ = fs::remove_file(dir.join(&name));
         }
     }

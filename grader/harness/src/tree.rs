@@ -219,21 +219,30 @@ fn build_with_cargo(kit: &Kit, tree: &Path, generated: &Path, exercises: &[Strin
     let kit_root = fs::canonicalize(&kit.root).map_err(|e| BuildError(format!("cannot find the kit: {e}")))?;
     let judges = build_judges(kit, &kit_root, &work, exercises)?;
     let mut results: Vec<Built> = Vec::new();
+    // Every exercise of the tree is staged and goes into its workspace, selected or not, so that
+    // the generated files depend on the tree alone: grades of one tree running at once (of
+    // different exercises) write the same files.
+    let all = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
     let mut staged: Vec<(String, crate::stage::Staged)> = Vec::new();
-    for exercise in exercises {
+    for exercise in &all {
         let into = generated.join(staged_member(generated, exercise));
-        if let Err(broken) = &judges[exercise] {
-            results.push((exercise.clone(), Err(broken.clone())));
-            continue;
-        }
-        match crate::stage::stage(&tree.join(exercise), &into, crate_key(exercise)) {
-            Err(broken) => results.push((exercise.clone(), Err(broken))),
-            Ok(stage) => staged.push((exercise.clone(), stage)),
+        let stage = crate::stage::stage(&tree.join(exercise), &into, crate_key(exercise));
+        match (exercises.contains(exercise), stage) {
+            (true, Err(broken)) => results.push((exercise.clone(), Err(broken))),
+            (false, Err(_)) => {}
+            (_, Ok(stage)) => staged.push((exercise.clone(), stage)),
         }
     }
+    write_tree_workspace(&kit_root, tree, generated, &staged)
+        .map_err(|e| BuildError(format!("cannot write {}: {e}", generated.display())))?;
+    staged.retain(|(exercise, _)| exercises.contains(exercise));
+    for exercise in exercises.iter().filter(|e| staged.iter().any(|(s, _)| s == *e)) {
+        if let Err(broken) = &judges[exercise] {
+            results.push((exercise.clone(), Err(broken.clone())));
+        }
+    }
+    staged.retain(|(exercise, _)| judges[exercise].is_ok());
     if !staged.is_empty() {
-        write_tree_workspace(&kit_root, tree, generated, &staged)
-            .map_err(|e| BuildError(format!("cannot write {}: {e}", generated.display())))?;
         let packages: Vec<String> =
             staged.iter().flat_map(|(exercise, stage)| [host_package(exercise), stage.package.clone()]).collect();
         let messages = run_cargo(&work, &generated.join("Cargo.toml"), &packages)?;

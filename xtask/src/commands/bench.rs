@@ -109,6 +109,18 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     table.ratio("ratio of the whole warm grade to the floor", ratio(warm));
 
     let probe = &runners[0];
+    if let Some(host) = &probe.host {
+        let transcript = grader::transcript::Transcript::new(grader::protocol::EventLog::in_memory());
+        let host = grader::student::StudentHost::start(host, transcript)
+            .map_err(|e| cli::error(format!("cannot start {}: {e}", host.display())))?;
+        table.measure_ms("one call through the student host (judge → host → judge)", runs.max(200), || {
+            let reply = host.call(serde_json::Value::from(grader::grader_host::serve::PING), &[]);
+            match reply.recv_timeout(Duration::from_secs(5)) {
+                Ok(grader::student::Answer::Outcome(_)) => Ok(()),
+                other => Err(cli::error(format!("the student host did not answer a ping: {other:?}"))),
+            }
+        })?;
+    }
     table.measure_ms("isolation per check: start a check process and collect it", runs.max(20), || {
         let mut command = Command::new(&probe.judge);
         command.arg("--list");

@@ -14,8 +14,16 @@ use crate::cli::{self, Error};
 
 /// What the student copy keeps of the kit's top-level files and folders (besides the ones
 /// rewritten below: `Cargo.toml`, `Cargo.lock`, `README.md`, `grader/checks`).
-const KEPT: &[&str] =
-    &[".cargo", ".gitignore", "rustfmt.toml", "exercises", "grader/harness", "xtask/src", "xtask/Cargo.toml"];
+const KEPT: &[&str] = &[
+    ".cargo",
+    ".gitignore",
+    "rustfmt.toml",
+    "exercises",
+    "grader/harness",
+    "grader/host",
+    "xtask/src",
+    "xtask/Cargo.toml",
+];
 
 /// README sections a student copy keeps, in this order, after the introduction.
 const STUDENT_SECTIONS: &[&str] = &["Student guide", "How the grader works"];

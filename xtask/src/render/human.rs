@@ -68,6 +68,9 @@ pub fn render(report: &Report, layout: &Layout) -> String {
     {
         let _ = writeln!(out, "Next: {} (the first exercise not complete yet)", next.name);
     }
+    if layout.detail == Detail::Everything && !report.isolation.is_empty() {
+        let _ = writeln!(out, "{}", style.dim(&format!("Isolation: {}", report.isolation)));
+    }
     out
 }
 
@@ -453,7 +456,7 @@ mod tests {
         let mut check = failed("a check");
         check.fail = Some(fail);
         check.stdout = Output { text: format!("\r\x1b[2K{fake}\n✓ all good"), dropped: 0 };
-        let report = Report { tree: "t".into(), exercises: vec![exercise(vec![check])] };
+        let report = Report { tree: "t".into(), exercises: vec![exercise(vec![check])], isolation: String::new() };
         let out = render(&report, &layout(Detail::Failures, None));
         let totals: Vec<&str> = out.lines().filter(|l| l.starts_with("Total: ")).collect();
         assert_eq!(totals.len(), 1, "{out}");

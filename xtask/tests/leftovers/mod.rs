@@ -2,8 +2,8 @@
 //! for the graded tree (check runners, the exercise's programs, anything they forked), processes
 //! that hostile code reported starting, and ports it reported holding, which must be free again.
 //!
-//! Hostile code reports into `TREE/hostile-report/`: `NAME.pid` holds a process id, `NAME.port` a
-//! loopback port. Shared by the test binaries that grade trees; each uses part of it.
+//! Hostile code reports what it started on its output: `hostile-report NAME.pid=PID` and
+//! `hostile-report NAME.port=PORT` lines. Shared by the test binaries that grade trees; each uses part of it.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 
 use grader::tree::Kit;
 
-/// The problems found after grading `tree`; `expected_pids` is how many processes the hostile
-/// code must have reported (so that a case whose hostile part never ran is noticed).
-pub fn after_grade(kit: &Kit, tree: &Path, expected_pids: usize) -> Vec<String> {
+/// The problems found after grading `tree`; `reports` is what the hostile code reported
+/// ([`reported`]) and `expected_pids` how many processes it must have reported (so that a case
+/// whose hostile part never ran is noticed).
+pub fn after_grade(kit: &Kit, tree: &Path, reports: &BTreeMap<String, String>, expected_pids: usize) -> Vec<String> {
     let mut problems = Vec::new();
     let built_under = generated_dirs(kit, tree);
     for (pid, exe) in processes() {
@@ -25,7 +26,6 @@ pub fn after_grade(kit: &Kit, tree: &Path, expected_pids: usize) -> Vec<String> 
             problems.push(format!("process {pid} ({}) is still running after the grade", exe.display()));
         }
     }
-    let reports = reports(kit, tree);
     let pids: Vec<(&String, libc::pid_t)> = reports
         .iter()
         .filter_map(|(name, value)| Some((name, name.strip_suffix(".pid").and(value.parse().ok())?)))
@@ -41,7 +41,7 @@ pub fn after_grade(kit: &Kit, tree: &Path, expected_pids: usize) -> Vec<String> 
             problems.push(format!("process {pid} ({name}) is still running after the grade"));
         }
     }
-    for (name, value) in &reports {
+    for (name, value) in reports {
         if name.ends_with(".port")
             && let Ok(port) = value.parse::<u16>()
             && let Err(e) = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
@@ -52,38 +52,18 @@ pub fn after_grade(kit: &Kit, tree: &Path, expected_pids: usize) -> Vec<String> 
     problems
 }
 
-/// Where hostile code reports: `hostile-report/` beside the exercise crates, in the tree and in
-/// the grader's copy of it (`crates/SLUG/`) (`concat!(env!("CARGO_MANIFEST_DIR"), "/../hostile-report")` names
-/// the copy, since the grader compiles a copy of the sources).
-fn report_dirs(kit: &Kit, tree: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![tree.join("hostile-report")];
-    for generated in generated_dirs(kit, tree) {
-        let Ok(copies) = fs::read_dir(generated.join("crates")) else { continue };
-        dirs.extend(copies.filter_map(Result::ok).map(|copy| copy.path().join("hostile-report")));
-    }
-    dirs
-}
-
-/// Empties the hostile reports of `tree` before a grade (after its build).
-pub fn clear_reports(kit: &Kit, tree: &Path) -> Result<(), String> {
-    for dir in report_dirs(kit, tree) {
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    Ok(())
-}
-
-/// What hostile code reported: file name → content.
-pub fn reports(kit: &Kit, tree: &Path) -> BTreeMap<String, String> {
-    report_dirs(kit, tree)
+/// What hostile code reported, from what it printed during the checks: lines
+/// `hostile-report NAME=VALUE` (a process id for `NAME.pid`, a port for `NAME.port`). Output is the
+/// one channel that works whatever the isolation (as root, student code cannot write anywhere the
+/// test could read).
+pub fn reported(graded: &grader::report::ExerciseReport) -> BTreeMap<String, String> {
+    graded
+        .checks
         .iter()
-        .filter_map(|dir| fs::read_dir(dir).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let value = fs::read_to_string(e.path()).ok()?;
-            Some((e.file_name().to_string_lossy().into_owned(), value.trim().to_owned()))
-        })
+        .flat_map(|check| [check.stdout.text.as_str(), check.stderr.text.as_str()])
+        .flat_map(str::lines)
+        .filter_map(|line| line.trim().strip_prefix("hostile-report ")?.split_once('='))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
         .collect()
 }
 
