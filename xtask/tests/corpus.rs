@@ -66,7 +66,7 @@ fn the_corpus_is_judged_right_and_leaves_nothing_behind() {
         .collect();
     // The checks that catch a mutant must pass on the solution: graded once, here.
     let solutions =
-        grade::grade(&kit, &kit.root.join("solutions"), &exercises, &Options { jobs: 2, private: true }, &|_| {})
+        grade::grade(&kit, &kit.root.join("solutions"), &exercises, &Options { jobs: 2, private: true, ..Options::default() }, &|_| {})
             .unwrap_or_else(|e| panic!("grading solutions/: {e}"));
     let graded = in_parallel(&cases, CASES_AT_ONCE, |case| Ok(grade_case(&kit, case, &solutions)));
     for (case, found) in cases.iter().zip(graded) {
@@ -108,7 +108,7 @@ fn in_parallel<T: Send>(
 fn grade_case(kit: &Kit, case: &Case, solutions: &Report) -> Vec<String> {
     let tree = tree_of(case);
     let exercises = std::slice::from_ref(&case.exercise);
-    let report = match grade::grade(kit, &tree, exercises, &Options { jobs: 2, private: true }, &|_| {}) {
+    let report = match grade::grade(kit, &tree, exercises, &Options { jobs: 2, private: true, ..Options::default() }, &|_| {}) {
         Ok(report) => report,
         Err(e) => return vec![format!("the grade could not run: {e}")],
     };

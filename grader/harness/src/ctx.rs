@@ -19,7 +19,7 @@ use crate::check::{Fail, Setup};
 use crate::net::{Conn, Server};
 use crate::program::{self, Ran, ServerProgram};
 use crate::report::Output;
-use crate::student::{Answer, StudentHost};
+use crate::student::{Answer, StudentHost, Watch};
 use crate::transcript::{Transcript, Who};
 
 /// How much of a returned value's `Debug` text the conversation shows.
@@ -44,13 +44,14 @@ pub struct Ctx {
     bins: Bins,
     host_path: Option<PathBuf>,
     host: OnceLock<Result<Arc<StudentHost>, Fail>>,
+    watch: Watch,
 }
 
 impl Ctx {
     /// A context recording into `transcript`; `host` is the student host to start on the first
     /// call, `bins` the exercise's built programs.
     pub fn new(transcript: Transcript, host: Option<PathBuf>, bins: Bins) -> Self {
-        Ctx { transcript, bins, host_path: host, host: OnceLock::new() }
+        Ctx { transcript, bins, host_path: host, host: OnceLock::new(), watch: Watch::default() }
     }
 
     /// The conversation, to hand to threads the check starts.
@@ -73,9 +74,11 @@ impl Ctx {
         self.host
             .get_or_init(|| {
                 let path = self.host_path.as_deref().ok_or_else(|| Fail::grader("this check has no student host"))?;
-                StudentHost::start(path, self.transcript.clone())
+                let host = StudentHost::start(path, self.transcript.clone())
                     .map(Arc::new)
-                    .map_err(|e| Fail::grader(format!("could not start the student host {}: {e}", path.display())))
+                    .map_err(|e| Fail::grader(format!("could not start the student host {}: {e}", path.display())))?;
+                self.watch.set(Arc::clone(&host));
+                Ok(host)
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -152,19 +155,21 @@ impl Ctx {
         sockets: &[&dyn AsRawFd],
     ) -> Background<R> {
         self.grader(format!("calls {label} in your code"));
-        let receiver = match self.host() {
+        let (id, receiver) = match self.host() {
             Ok(host) => {
                 let fds: Vec<RawFd> = sockets.iter().map(|s| s.as_raw_fd()).collect();
                 let call = serde_json::to_value(call).expect("calls serialise");
-                host.call(call, &fds)
+                let (id, receiver) = host.call_with_id(call, &fds);
+                (Some(id), receiver)
             }
             Err(fail) => {
                 let (sender, receiver) = mpsc::channel();
                 let _ = sender.send(Answer::Outcome(Outcome::Refused(fail.got)));
-                receiver
+                (None, receiver)
             }
         };
         Background {
+            id,
             call: label.to_owned(),
             receiver,
             transcript: self.transcript.clone(),
@@ -188,7 +193,7 @@ impl Ctx {
     /// Runs the exercise's program with `args` to its end (through `assert_cmd`, with empty
     /// standard input) and records what it did. A program still running after `limit` is killed.
     pub fn run_program(&self, args: &[&str], limit: Duration) -> Result<Ran, Fail> {
-        program::run(self.binary()?, args, limit, &self.transcript)
+        self.run_program_with_input(args, &[], limit)
     }
 
     /// Starts the exercise's program as a server on a loopback port the grader picks, and waits
@@ -219,22 +224,30 @@ impl Ctx {
     /// Like [`Ctx::run_program`], with `input` on the program's standard input (which then ends),
     /// for a program that reads what to do from it, as `nc` does.
     pub fn run_program_with_input(&self, args: &[&str], input: &[u8], limit: Duration) -> Result<Ran, Fail> {
-        program::run_with_input(self.binary()?, args, input, limit, &self.transcript)
+        self.watch.set_program_ended(false);
+        let ran = program::run_with_input(self.binary()?, args, input, limit, &self.transcript);
+        // A conversation of the grader's with the program (a `GraderSide`) stops waiting: nothing
+        // more can come from a program that has ended.
+        self.watch.set_program_ended(true);
+        ran
     }
 
-    /// A listening socket of the grader's on an ephemeral loopback port.
+    /// A listening socket of the grader's on an ephemeral loopback port. Its waits stop early
+    /// once student code cannot answer any more (it panicked, or its process ended).
     pub fn listen(&self) -> Result<Server, Fail> {
-        Server::bind(self.transcript.clone())
+        Server::bind(self.transcript.clone(), self.watch.clone())
     }
 
-    /// Connects the grader to `addr` as a client.
+    /// Connects the grader to `addr` as a client; waits on the connection stop early as
+    /// [`Ctx::listen`]'s do.
     pub fn connect(&self, addr: SocketAddr) -> Result<Conn, Fail> {
-        Conn::connect(addr, self.transcript.clone())
+        Conn::connect(addr, self.transcript.clone(), self.watch.clone())
     }
 }
 
 /// A call into student code that runs while the check goes on, started by [`Ctx::spawn`].
 pub struct Background<R> {
+    id: Option<u64>,
     call: String,
     receiver: mpsc::Receiver<Answer>,
     transcript: Transcript,
@@ -279,7 +292,8 @@ impl<R: DeserializeOwned + Debug> Background<R> {
     /// Runs the grader's side of a conversation with this code, explaining a failure by the
     /// code's state (see [`Background::explain`]).
     pub fn while_running<T>(&self, grader_side: impl FnOnce() -> Result<T, Fail>) -> Result<T, Fail> {
-        grader_side().map_err(|fail| self.explain(fail))
+        // The grader's waits inside stop as soon as this call has returned: nothing more can come.
+        Watch::watching(self.id, grader_side).map_err(|fail| self.explain(fail))
     }
 
     /// Waits at most `limit` for the code to return.
@@ -487,6 +501,7 @@ mod tests {
     fn a_failure_of_the_grader_side_is_explained_by_a_panic_of_the_code() {
         let (sender, receiver) = mpsc::channel();
         let background: Background<u8> = Background {
+            id: None,
             call: "f()".into(),
             receiver,
             transcript: transcript(),

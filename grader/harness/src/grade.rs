@@ -52,7 +52,15 @@ pub struct Options {
     pub jobs: usize,
     /// Whether private checks run (final grading) or are only counted (a student's grade).
     pub private: bool,
+    /// The time the whole grade may take, build included: the build is stopped when it runs out,
+    /// and checks not started by then are not started (each started check keeps its own limit).
+    pub time_limit: Duration,
 }
+
+/// The default of [`Options::time_limit`]: within Gradescope's default of 10 minutes and any CI
+/// job's, with room for a cold build (about 40 s on 2 cores) and a tree that hangs everywhere
+/// (about 30 s with the default jobs).
+pub const TIME_LIMIT: Duration = Duration::from_secs(300);
 
 /// Checks run at once per core. A check spends most of its time waiting (for a deadline, a
 /// peer, a program to start): measured on 2 cores, a grade of the solutions uses about a fifth of
@@ -63,7 +71,7 @@ impl Default for Options {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         // A student's grade by default: the instructor's modes ask for the private checks.
-        Options { jobs: (cores * JOBS_PER_CORE).clamp(2, 16), private: false }
+        Options { jobs: (cores * JOBS_PER_CORE).clamp(2, 16), private: false, time_limit: TIME_LIMIT }
     }
 }
 
@@ -105,8 +113,9 @@ pub fn grade(
     options: &Options,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, BuildError> {
+    let deadline = std::time::Instant::now() + options.time_limit;
     progress(Progress::Building);
-    let built = tree::build(kit, tree, exercises)?;
+    let built = tree::build_within(kit, tree, exercises, options.time_limit)?;
     let listed: Vec<Listed> = built
         .into_iter()
         .map(|(name, runner)| {
@@ -149,6 +158,7 @@ pub fn grade(
                     };
                     let workdir = scratch.path().join(n.to_string());
                     let confined = match &placed[exercise] {
+                        _ if std::time::Instant::now() >= deadline => Err(String::new()),
                         Some(Ok(runner)) => plan.for_check(&workdir).map(|c| (runner, c)),
                         Some(Err(why)) => Err(format!("cannot place the programs for unprivileged users: {why}")),
                         None => Err("no runner".into()),
@@ -160,6 +170,7 @@ pub fn grade(
                             drop(uid);
                             done
                         }
+                        Err(why) if why.is_empty() => (not_started(check, options.time_limit), None),
                         Err(why) => (could_not_run(check, why), None),
                     };
                     runs.lock().expect("no panics while holding the lock").extend(run);
@@ -346,6 +357,15 @@ fn run_check(
     (report, Some(finished.run))
 }
 
+/// A check the grade's time limit ran out before.
+fn not_started(check: &CheckInfo, limit: Duration) -> CheckReport {
+    let fail = Fail::new("graded the submission")
+        .expected(format!("the whole grade to end within its time limit of {}", seconds(limit)))
+        .got("the time ran out before this check could start")
+        .hint("look for code that waits forever in the checks before this one");
+    CheckReport { status: Status::Timeout, fail: Some(fail), ..could_not_run(check, String::new()) }
+}
+
 /// A check the grader could not start (not the student's fault).
 fn could_not_run(check: &CheckInfo, why: String) -> CheckReport {
     CheckReport {
@@ -420,8 +440,8 @@ mod tests {
         // The instructor's copy lists both; a student copy lists the public one and counts one more.
         let instructors = Listing { checks: vec![public.clone(), private.clone()], withheld: 0 };
         let students = Listing { checks: vec![public.clone()], withheld: 1 };
-        let final_grading = Options { jobs: 1, private: true };
-        let student = Options { jobs: 1, private: false };
+        let final_grading = Options { jobs: 1, private: true, time_limit: TIME_LIMIT };
+        let student = Options { jobs: 1, private: false, time_limit: TIME_LIMIT };
         assert!(final_grading.runs(&private) && final_grading.runs(&public));
         assert!(!student.runs(&private) && student.runs(&public));
         assert_eq!(final_grading.withheld(&instructors), 0);

@@ -12,6 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::check::{Fail, Setup};
+use crate::student::Watch;
 use crate::transcript::{Transcript, Who, show_bytes};
 
 /// How long the grader waits to connect to student code that should be listening.
@@ -25,15 +26,16 @@ pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
     transcript: Transcript,
+    watch: Watch,
 }
 
 impl Server {
-    pub(crate) fn bind(transcript: Transcript) -> Result<Server, Fail> {
+    pub(crate) fn bind(transcript: Transcript, watch: Watch) -> Result<Server, Fail> {
         let listener =
             TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding the grader's listener on 127.0.0.1:0")?;
         let addr = listener.local_addr().setup("reading the grader's listening address")?;
         transcript.say(Who::Grader, format!("listens on {addr}"));
-        Ok(Server { listener, addr, transcript })
+        Ok(Server { listener, addr, transcript, watch })
     }
 
     /// The address student code should connect to.
@@ -43,30 +45,51 @@ impl Server {
 
     /// Waits at most `limit` for student code to connect.
     pub fn accept_within(&self, limit: Duration) -> Result<Conn, Fail> {
-        if !wait_readable(&self.listener, limit).setup("waiting on the grader's listener")? {
-            self.transcript.say(Who::Student, format!("did not connect within {limit:?}"));
+        let waited = wait_readable(&self.listener, limit, &self.watch).setup("waiting on the grader's listener")?;
+        if let Waited::Not(why) = waited {
+            let why = why.map_or(format!("within {limit:?}"), |why| format!("({why})"));
+            self.transcript.say(Who::Student, format!("did not connect {why}"));
             return Err(Fail::new(format!("listened on {} and waited for a connection", self.addr))
                 .expected(format!("your code to connect within {limit:?}"))
                 .got("no connection"));
         }
         let (stream, peer) = self.listener.accept().setup("accepting on the grader's listener")?;
         self.transcript.say(Who::Student, format!("connects from {peer}"));
-        Ok(Conn::new(stream, peer, self.transcript.clone()))
+        Ok(Conn::new(stream, peer, self.transcript.clone(), self.watch.clone()))
     }
 }
 
-/// Waits until `socket` is readable (data, a connection to accept, or end of file).
-fn wait_readable(socket: &impl AsRawFd, limit: Duration) -> io::Result<bool> {
+/// How a wait of the grader's ended.
+enum Waited {
+    /// The socket is readable.
+    Ready,
+    /// It is not: the time limit passed (`None`), or student code cannot answer any more (why).
+    Not(Option<&'static str>),
+}
+
+/// How often a wait looks at whether student code can still answer: the longest a check goes on
+/// waiting for code that has already panicked or ended.
+const WATCH_SLICE: Duration = Duration::from_millis(5);
+
+/// Waits until `socket` is readable (data, a connection to accept, or end of file), the time
+/// limit passes, or `watch` says student code cannot answer any more.
+fn wait_readable(socket: &impl AsRawFd, limit: Duration, watch: &Watch) -> io::Result<Waited> {
     let mut fds = [libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
     let deadline = Instant::now() + limit;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let millis = libc::c_int::try_from(left.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
+        let millis =
+            libc::c_int::try_from(left.min(WATCH_SLICE).as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
         // SAFETY: `fds` is a valid array of one pollfd for the duration of the call.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, millis) };
         match ready {
-            0 => return Ok(false),
-            n if n > 0 => return Ok(true),
+            0 if left.is_zero() => return Ok(Waited::Not(None)),
+            0 => {
+                if let Some(why) = watch.stopped() {
+                    return Ok(Waited::Not(Some(why)));
+                }
+            }
+            n if n > 0 => return Ok(Waited::Ready),
             _ => {
                 let error = io::Error::last_os_error();
                 if error.kind() != io::ErrorKind::Interrupted {
@@ -81,9 +104,9 @@ fn wait_readable(socket: &impl AsRawFd, limit: Duration) -> io::Result<bool> {
 /// grader's connection) has no unread bytes in its receive queue. Linux shows the queue in
 /// `/proc/net/tcp` and `/proc/net/tcp6`; elsewhere, or when the socket is not found (it closed),
 /// there is nothing to wait for.
-fn wait_until_read(peer: SocketAddr, local: SocketAddr, limit: Duration) {
+fn wait_until_read(peer: SocketAddr, local: SocketAddr, limit: Duration, watch: &Watch) {
     let deadline = Instant::now() + limit;
-    while unread_bytes(peer, local).is_some_and(|n| n > 0) && Instant::now() < deadline {
+    while unread_bytes(peer, local).is_some_and(|n| n > 0) && Instant::now() < deadline && watch.stopped().is_none() {
         thread::sleep(Duration::from_millis(1));
     }
 }
@@ -157,6 +180,7 @@ pub struct Conn {
     peer: SocketAddr,
     pending: Vec<u8>,
     transcript: Transcript,
+    watch: Watch,
 }
 
 impl std::fmt::Debug for Conn {
@@ -166,14 +190,14 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
-    fn new(stream: TcpStream, peer: SocketAddr, transcript: Transcript) -> Self {
-        Conn { stream, peer, pending: Vec::new(), transcript }
+    fn new(stream: TcpStream, peer: SocketAddr, transcript: Transcript, watch: Watch) -> Self {
+        Conn { stream, peer, pending: Vec::new(), transcript, watch }
     }
 
-    pub(crate) fn connect(addr: SocketAddr, transcript: Transcript) -> Result<Conn, Fail> {
+    pub(crate) fn connect(addr: SocketAddr, transcript: Transcript, watch: Watch) -> Result<Conn, Fail> {
         transcript.say(Who::Grader, format!("connects to {addr}"));
         match TcpStream::connect_timeout(&addr, CONNECT_LIMIT) {
-            Ok(stream) => Ok(Conn::new(stream, addr, transcript)),
+            Ok(stream) => Ok(Conn::new(stream, addr, transcript, watch)),
             Err(error) => {
                 transcript.say(Who::Student, format!("did not accept: {error}"));
                 Err(Fail::new(format!("connected to {addr}"))
@@ -219,7 +243,7 @@ impl Conn {
         let local = self.stream.local_addr().setup("reading the grader's address")?;
         for (i, chunk) in bytes.chunks(piece.max(1)).enumerate() {
             if i > 0 {
-                wait_until_read(self.peer, local, PEER_READ_LIMIT);
+                wait_until_read(self.peer, local, PEER_READ_LIMIT, &self.watch);
                 thread::sleep(gap);
             }
             self.send(chunk)?;
@@ -319,6 +343,14 @@ impl Conn {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return self.stop(End::TimedOut, format!("sends nothing more within {limit:?}"));
+            }
+            match wait_readable(&self.stream, left, &self.watch) {
+                Ok(Waited::Ready) => {}
+                Ok(Waited::Not(None)) => {
+                    return self.stop(End::TimedOut, format!("sends nothing more within {limit:?}"));
+                }
+                Ok(Waited::Not(Some(why))) => return self.stop(End::TimedOut, format!("sends nothing more ({why})")),
+                Err(error) => return self.stop(End::Failed(error.to_string()), format!("error: {error}")),
             }
             if let Err(error) = self.stream.set_read_timeout(Some(left)) {
                 return self.stop(End::Failed(error.to_string()), format!("error: {error}"));

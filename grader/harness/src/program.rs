@@ -146,10 +146,6 @@ fn program_name(bin: &Path) -> String {
     bin.file_name().map_or_else(|| bin.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-pub(crate) fn run(bin: &Path, args: &[&str], limit: Duration, transcript: &Transcript) -> Result<Ran, Fail> {
-    run_with_input(bin, args, &[], limit, transcript)
-}
-
 /// Like [`run`], with `input` on the program's standard input (which then ends).
 pub(crate) fn run_with_input(
     bin: &Path,

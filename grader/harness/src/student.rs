@@ -15,12 +15,55 @@ use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use grader_host::channel::{self, Channel};
 use grader_host::wire::{CHANNEL_FD, Message, Outcome, PanicInfo, Request};
+
+/// What the grader's waits on the network watch, to stop as soon as student code cannot answer
+/// any more (see [`StudentHost::stopped`]): cheap to clone into every connection of a check.
+#[derive(Clone, Default)]
+pub struct Watch {
+    host: Arc<OnceLock<Arc<StudentHost>>>,
+    /// Set while the exercise's program, run to its end, has ended and the grader's side of its
+    /// conversation is still being judged.
+    program_ended: Arc<std::sync::atomic::AtomicBool>,
+}
+
+thread_local! {
+    /// The call whose conversation this thread of the judge is in ([`crate::ctx::Background::while_running`]).
+    static WATCHED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+impl Watch {
+    /// Starts watching `host` (once it is started).
+    pub fn set(&self, host: Arc<StudentHost>) {
+        let _ = self.host.set(host);
+    }
+
+    /// Why waiting for student code is pointless now, if it is.
+    pub fn stopped(&self) -> Option<&'static str> {
+        if self.program_ended.load(std::sync::atomic::Ordering::Relaxed) {
+            return Some("your program had ended");
+        }
+        self.host.get()?.stopped(WATCHED.get())
+    }
+
+    /// Says whether the program run to its end has ended (and nothing more can come from it).
+    pub fn set_program_ended(&self, ended: bool) {
+        self.program_ended.store(ended, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Runs `f` with the call `id` watched on this thread.
+    pub fn watching<R>(id: Option<u64>, f: impl FnOnce() -> R) -> R {
+        let before = WATCHED.replace(id.or(WATCHED.get()));
+        let result = f();
+        WATCHED.set(before);
+        result
+    }
+}
 
 use crate::report::Output;
 use crate::transcript::{Transcript, Who};
@@ -43,6 +86,10 @@ pub enum Answer {
 struct State {
     waiting: HashMap<u64, mpsc::Sender<Answer>>,
     ended: Option<Option<ExitStatus>>,
+    /// Calls that have been answered.
+    done: std::collections::HashSet<u64>,
+    /// Whether any call panicked.
+    panicked: bool,
     /// Counts replies and the host's end: a wait on the network watches it to stop early.
     events: u64,
 }
@@ -100,13 +147,18 @@ impl StudentHost {
     /// Sends `call` (an exercise's `Call`, as JSON) with `fds` attached; the answer arrives on the
     /// returned receiver.
     pub fn call(&self, call: serde_json::Value, fds: &[RawFd]) -> mpsc::Receiver<Answer> {
+        self.call_with_id(call, fds).1
+    }
+
+    /// [`StudentHost::call`], with the call's id (for [`StudentHost::stopped`]).
+    pub fn call_with_id(&self, call: serde_json::Value, fds: &[RawFd]) -> (u64, mpsc::Receiver<Answer>) {
         let (sender, receiver) = mpsc::channel();
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (lock, _) = &*self.state;
         let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(ended) = state.ended {
             let _ = sender.send(Answer::Ended(ended));
-            return receiver;
+            return (id, receiver);
         }
         state.waiting.insert(id, sender);
         drop(state);
@@ -118,7 +170,23 @@ impl StudentHost {
                 let _ = sender.send(Answer::Ended(None));
             }
         }
-        receiver
+        (id, receiver)
+    }
+
+    /// Why waiting on the network for student code is pointless now, if it is: the host process
+    /// has ended, a call panicked (the check fails by that panic whatever else happens), or the
+    /// call `watched` (the one whose conversation the grader is in) has already returned.
+    pub fn stopped(&self, watched: Option<u64>) -> Option<&'static str> {
+        let state = self.state.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.ended.is_some() {
+            Some("the process running your code had ended")
+        } else if state.panicked {
+            Some("your code had panicked")
+        } else if watched.is_some_and(|id| state.done.contains(&id)) {
+            Some("your code had already returned")
+        } else {
+            None
+        }
     }
 
     /// How many replies (and ends) have arrived so far.
@@ -161,6 +229,8 @@ fn read_replies(channel: &Channel, child: &Mutex<Child>, state: &(Mutex<State>, 
         match message {
             Some(Message::Reply { id, outcome }) => {
                 let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                state.done.insert(id);
+                state.panicked |= matches!(outcome, Outcome::Panicked(_));
                 if let Some(sender) = state.waiting.remove(&id) {
                     let _ = sender.send(Answer::Outcome(outcome));
                 }

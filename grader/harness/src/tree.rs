@@ -15,7 +15,8 @@ use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
@@ -126,6 +127,13 @@ impl fmt::Display for BuildError {
 /// used: cargo would only confirm them, at a cost a student pays on every grade. The fingerprint is
 /// taken before building, so a file saved during a build makes the next grade build again.
 pub fn build(kit: &Kit, tree: &Path, exercises: &[String]) -> Result<Vec<Built>, BuildError> {
+    build_within(kit, tree, exercises, crate::grade::TIME_LIMIT)
+}
+
+/// [`build`], stopped after `limit`: an exercise whose build had not finished by then is broken,
+/// and says so. (Nothing of the graded tree runs during a build, but rustc can be kept busy:
+/// constant evaluation that never ends, say.)
+pub fn build_within(kit: &Kit, tree: &Path, exercises: &[String], limit: Duration) -> Result<Vec<Built>, BuildError> {
     let tree =
         fs::canonicalize(tree).map_err(|e| BuildError(format!("cannot read the tree {}: {e}", tree.display())))?;
     // Paths go into generated Cargo.toml files, which hold UTF-8 only: a lossy path would point
@@ -144,7 +152,8 @@ pub fn build(kit: &Kit, tree: &Path, exercises: &[String]) -> Result<Vec<Built>,
     if let Some(built) = fingerprint.as_ref().and_then(|f| reuse(&record, f)) {
         return Ok(built);
     }
-    let built = build_with_cargo(kit, &tree, &generated, exercises)?;
+    let deadline = Instant::now() + limit;
+    let built = build_with_cargo(kit, &tree, &generated, exercises, deadline)?;
     if let Some(fingerprint) = fingerprint {
         remember(&record, &fingerprint, &built);
     }
@@ -214,10 +223,16 @@ fn remember(record: &Path, fingerprint: &str, built: &[Built]) {
     }
 }
 
-fn build_with_cargo(kit: &Kit, tree: &Path, generated: &Path, exercises: &[String]) -> Result<Vec<Built>, BuildError> {
+fn build_with_cargo(
+    kit: &Kit,
+    tree: &Path,
+    generated: &Path,
+    exercises: &[String],
+    deadline: Instant,
+) -> Result<Vec<Built>, BuildError> {
     let work = kit.work_dir();
     let kit_root = fs::canonicalize(&kit.root).map_err(|e| BuildError(format!("cannot find the kit: {e}")))?;
-    let judges = build_judges(kit, &kit_root, &work, exercises)?;
+    let judges = build_judges(kit, &kit_root, &work, exercises, deadline)?;
     let mut results: Vec<Built> = Vec::new();
     // Every exercise of the tree is staged and goes into its workspace, selected or not, so that
     // the generated files depend on the tree alone: grades of one tree running at once (of
@@ -245,7 +260,7 @@ fn build_with_cargo(kit: &Kit, tree: &Path, generated: &Path, exercises: &[Strin
     if !staged.is_empty() {
         let packages: Vec<String> =
             staged.iter().flat_map(|(exercise, stage)| [host_package(exercise), stage.package.clone()]).collect();
-        let messages = run_cargo(&work, &generated.join("Cargo.toml"), &packages)?;
+        let messages = run_cargo(&work, &generated.join("Cargo.toml"), &packages, deadline)?;
         for (exercise, stage) in staged {
             let mut found = Found::default();
             let host_dir = generated.join("hosts").join(&exercise);
@@ -272,6 +287,7 @@ fn build_judges(
     kit_root: &Path,
     work: &Path,
     exercises: &[String],
+    deadline: Instant,
 ) -> Result<std::collections::HashMap<String, Result<PathBuf, Broken>>, BuildError> {
     let generated = work.join("judges");
     let known = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
@@ -282,7 +298,7 @@ fn build_judges(
     let messages = if packages.is_empty() {
         Messages::default()
     } else {
-        run_cargo(work, &generated.join("Cargo.toml"), &packages)?
+        run_cargo(work, &generated.join("Cargo.toml"), &packages, deadline)?
     };
     let mut judges = std::collections::HashMap::new();
     for exercise in exercises {
@@ -552,8 +568,13 @@ struct Messages {
     stderr: String,
 }
 
-/// Builds `packages` of the workspace at `manifest`, keeping going past a package that fails.
-fn run_cargo(work: &Path, manifest: &Path, packages: &[String]) -> Result<Messages, BuildError> {
+/// How much of cargo's output a build keeps: its JSON messages, compiler errors included.
+const CARGO_OUTPUT: usize = 32 << 20;
+
+/// Builds `packages` of the workspace at `manifest`, keeping going past a package that fails,
+/// until `deadline`: then cargo and the compilers it started are killed, and what did not finish
+/// is reported as such.
+fn run_cargo(work: &Path, manifest: &Path, packages: &[String], deadline: Instant) -> Result<Messages, BuildError> {
     let generated = manifest.parent().expect("a manifest lives in a folder");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
@@ -573,10 +594,20 @@ fn run_cargo(work: &Path, manifest: &Path, packages: &[String]) -> Result<Messag
     for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER"] {
         command.env_remove(var);
     }
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let output = command.output().map_err(|e| BuildError(format!("cannot run cargo: {e}")))?;
-    let mut messages = Messages { stderr: String::from_utf8_lossy(&output.stderr).into_owned(), ..Messages::default() };
-    for line in output.stdout.split(|&b| b == b'\n') {
+    let limits = crate::supervise::Limits {
+        time: deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1)),
+        output: CARGO_OUTPUT,
+    };
+    let done = crate::supervise::run(&mut command, limits).map_err(|e| BuildError(format!("cannot run cargo: {e}")))?;
+    let mut stderr = String::from_utf8_lossy(&done.stderr.bytes).into_owned();
+    if done.ended == crate::supervise::Ended::TimedOut {
+        stderr.push_str(&format!(
+            "\nthe build did not finish within the grade's time limit ({} s) and was stopped",
+            limits.time.as_secs()
+        ));
+    }
+    let mut messages = Messages { stderr, ..Messages::default() };
+    for line in done.stdout.bytes.split(|&b| b == b'\n') {
         let Ok(message) = serde_json::from_slice::<Message>(line) else { continue };
         if let Some(dir) = message.package_id.as_deref().and_then(package_dir) {
             messages.messages.push((dir, message));
@@ -652,6 +683,12 @@ impl Found {
                 bin_error: self.bin_error.map(|b| b.summary),
                 sources,
                 ignored: stage.ignored,
+            }),
+            None if stderr.contains("did not finish within the grade's time limit") => Err(Broken {
+                summary: "the build did not finish within the grade's time limit and was stopped".into(),
+                detail: "rustc was still compiling: look for constant evaluation or macros that never end.\n"
+                    .to_owned()
+                    + &last_lines(stderr, SHOWN_ERROR_LINES),
             }),
             None => Err(Broken {
                 summary: "the build failed before compiling this exercise".into(),

@@ -83,7 +83,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         .into_iter()
         .map(|(name, runner)| runner.map_err(|broken| cli::error(format!("{name} does not build: {broken}"))))
         .collect::<Result<_, _>>()?;
-    let options = Options { jobs, private: true };
+    let options = Options { jobs, private: true, ..Options::default() };
     let isolated = table.measure_each("checks of that grade, each in a process of its own", runs, || {
         checks_time(&kit, &solutions, &exercises, &options)
     })?;
