@@ -502,10 +502,10 @@ mod tests {
     #[test]
     fn lines_arrive_whole_even_in_pieces_and_the_conversation_shows_each_piece() {
         let t = transcript();
-        let server = Server::bind(t.clone()).unwrap();
+        let server = Server::bind(t.clone(), Watch::default()).unwrap();
         let addr = server.addr();
         let client = thread::spawn(move || {
-            let mut conn = Conn::connect(addr, transcript()).unwrap();
+            let mut conn = Conn::connect(addr, transcript(), Watch::default()).unwrap();
             conn.send_in_pieces(b"Hello, client!\n", 5, Duration::from_millis(10)).unwrap();
         });
         let mut conn = server.accept_within(Duration::from_secs(5)).unwrap();
@@ -519,7 +519,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn pieces_wait_for_the_peer_to_read_so_one_read_gets_one_piece() {
-        let server = Server::bind(transcript()).unwrap();
+        let server = Server::bind(transcript(), Watch::default()).unwrap();
         let addr = server.addr();
         let mut client = TcpStream::connect(addr).unwrap();
         let mut conn = server.accept_within(Duration::from_secs(5)).unwrap();
@@ -550,9 +550,9 @@ mod tests {
 
     #[test]
     fn a_silent_peer_times_out_and_a_closed_one_is_end_of_file() {
-        let server = Server::bind(transcript()).unwrap();
+        let server = Server::bind(transcript(), Watch::default()).unwrap();
         let addr = server.addr();
-        let mut client = Conn::connect(addr, transcript()).unwrap();
+        let mut client = Conn::connect(addr, transcript(), Watch::default()).unwrap();
         let mut accepted = server.accept_within(Duration::from_secs(5)).unwrap();
         let reply = accepted.read_line_within(Duration::from_millis(30));
         assert_eq!(reply.end, End::TimedOut);
@@ -565,8 +565,8 @@ mod tests {
 
     #[test]
     fn a_reset_connection_fails_the_peer_instead_of_ending_it() {
-        let server = Server::bind(transcript()).unwrap();
-        let client = Conn::connect(server.addr(), transcript()).unwrap();
+        let server = Server::bind(transcript(), Watch::default()).unwrap();
+        let client = Conn::connect(server.addr(), transcript(), Watch::default()).unwrap();
         let mut accepted = server.accept_within(Duration::from_secs(5)).unwrap();
         client.reset().unwrap();
         let reply = accepted.read_to_end_within(Duration::from_secs(5));
@@ -575,7 +575,7 @@ mod tests {
 
     #[test]
     fn accept_gives_up_after_its_limit() {
-        let server = Server::bind(transcript()).unwrap();
+        let server = Server::bind(transcript(), Watch::default()).unwrap();
         let fail = server.accept_within(Duration::from_millis(20)).unwrap_err();
         assert_eq!(fail.got, "no connection");
     }

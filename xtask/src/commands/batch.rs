@@ -103,6 +103,10 @@ pub fn run(
     let max: Vec<u32> = reference.exercises.iter().map(|e| e.max_score()).collect();
 
     let exe = std::env::current_exe().map_err(|e| cli::error(format!("cannot find this program: {e}")))?;
+    // As root, student code is kept from the class folder and the reports as from the kit.
+    let out_abs = fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
+    let hide = std::env::join_paths([submissions.as_path(), out_abs.as_path()])
+        .map_err(|e| cli::error(format!("cannot hide the class folder from student code: {e}")))?;
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let running = AtomicUsize::new(0);
@@ -122,7 +126,15 @@ pub fn run(
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let Some(student) = students.get(n) else { break };
                     running.fetch_add(1, Ordering::Relaxed);
-                    let job = Job { exe: &exe, kit_root: &kit.root, exercises, max: &max, settings, reports: &reports };
+                    let job = Job {
+                        exe: &exe,
+                        kit_root: &kit.root,
+                        exercises,
+                        max: &max,
+                        settings,
+                        reports: &reports,
+                        hide: &hide,
+                    };
                     let row = job.grade(slot, student);
                     *rows[n].lock().expect("no panics while holding the lock") = Some(row);
                     running.fetch_sub(1, Ordering::Relaxed);
@@ -150,7 +162,8 @@ pub fn run(
         eprint!("\r\x1b[2KGrading again, one at a time, {} submissions that reached the time limit…", retry.len());
     }
     for &n in &retry {
-        let job = Job { exe: &exe, kit_root: &kit.root, exercises, max: &max, settings, reports: &reports };
+        let job =
+            Job { exe: &exe, kit_root: &kit.root, exercises, max: &max, settings, reports: &reports, hide: &hide };
         rows[n] = job.grade(&slots[0], &students[n]);
         if rows[n].timed_out {
             rows[n].note.push_str(" (twice, the second time alone)");
@@ -241,6 +254,8 @@ struct Job<'a> {
     max: &'a [u32],
     settings: &'a Settings,
     reports: &'a Path,
+    /// Folders student code must not see (`grader::sandbox::HIDE_VAR`).
+    hide: &'a std::ffi::OsStr,
 }
 
 impl Job<'_> {
@@ -274,6 +289,7 @@ impl Job<'_> {
         command.args(self.exercises);
         // Incremental caches would only grow: every submission is new code.
         command.env("CARGO_INCREMENTAL", "0");
+        command.env(grader::sandbox::HIDE_VAR, self.hide);
         die_with_this_process(&mut command);
         let finished =
             match supervise::run(&mut command, Limits { time: self.settings.time_limit, output: CHILD_OUTPUT }) {
@@ -398,7 +414,10 @@ fn read_report(
     root: &Path,
     kit: &Path,
 ) -> Result<json::Document, String> {
-    let mut text = fs::read_to_string(report).map_err(|e| format!("the grade wrote no report ({e})"))?;
+    // Written by the trusted child grade; read as if it might not be (a link, a FIFO, a huge file).
+    let mut text = grader::files::read_untrusted(report, 64 << 20)
+        .map_err(|e| format!("the grade wrote no report ({e})"))
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "the report is not UTF-8".to_owned()))?;
     let relative = slot.strip_prefix(kit).ok().filter(|r| !r.as_os_str().is_empty());
     for from in [Some(slot), relative].into_iter().flatten() {
         text = text.replace(&json_text(&from.display().to_string()), &json_text(&root.display().to_string()));

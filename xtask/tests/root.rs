@@ -1,0 +1,198 @@
+//! Grading as root: student code runs as an unprivileged user of its own who cannot read the kit
+//! or the class, cannot touch another submission or the grading process, and leaves nothing
+//! running. CI runs the kit's tests as root; as an ordinary user these tests say so and pass
+//! without asserting anything of root's isolation (there is none to assert).
+
+mod leftovers;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+fn kit() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn is_root() -> bool {
+    grader::sandbox::is_root()
+}
+
+fn xtask() -> Command {
+    let mut command = Command::cargo_bin("xtask").unwrap();
+    command.env_remove("NO_COLOR").timeout(Duration::from_secs(900));
+    command
+}
+
+/// A copy of the solution of 01-bind whose `parse_address` first runs `hostile` (a block of code).
+fn hostile_bind(dir: &Path, hostile: &str) {
+    let from = kit().join("solutions/01-bind");
+    let to = dir.join("01-bind");
+    fs::create_dir_all(to.join("src")).unwrap();
+    fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml")).unwrap();
+    fs::copy(from.join("src/main.rs"), to.join("src/main.rs")).unwrap();
+    let lib = fs::read_to_string(from.join("src/lib.rs")).unwrap();
+    let signature = "pub fn parse_address(text: &str) -> Result<SocketAddr, BindError> {\n";
+    assert_eq!(lib.matches(signature).count(), 1, "has the solution changed?");
+    fs::write(to.join("src/lib.rs"), lib.replace(signature, &format!("{signature}    {{ {hostile} }}\n"))).unwrap();
+}
+
+/// Every live process whose real uid is one of the grader's unprivileged users.
+fn sandbox_processes() -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
+        let Ok(status) = fs::read_to_string(entry.path().join("status")) else { continue };
+        let uid: Option<u32> =
+            status.lines().find_map(|l| l.strip_prefix("Uid:")?.split_whitespace().next()?.parse().ok());
+        let zombie = status.lines().any(|l| l.starts_with("State:") && l.contains('Z'));
+        if uid.is_some_and(|uid| grader::sandbox::UIDS.contains(&uid)) && !zombie {
+            found.push(status.lines().next().unwrap_or_default().to_owned());
+        }
+    }
+    found
+}
+
+/// The files of `dir` with their bytes, to see that nothing changed.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in fs::read_dir(&at).unwrap().filter_map(Result::ok) {
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.insert(entry.path(), fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn as_root_student_code_cannot_read_the_kit_and_nothing_of_it_reaches_the_report() {
+    if !is_root() {
+        eprintln!("not root: the isolation of grading as root is not tested here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kit = kit();
+    let reader = format!(
+        r#"for path in ["{kit}/solutions/01-bind/src/lib.rs", "{kit}/grader/checks/01-bind/src/private.rs", "{kit}/Cargo.toml"] {{
+            match std::fs::read_to_string(path) {{
+                Ok(text) => println!("LEAKED {{path}}: {{text}}"),
+                Err(error) => println!("cannot read {{path}}: {{error}}"),
+            }}
+        }}"#,
+        kit = kit.display()
+    );
+    hostile_bind(dir.path(), &reader);
+    let output = xtask().args(["grade", "01", "--format", "json", "--tree"]).arg(dir.path()).output().unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(!report.contains("LEAKED"), "student code read the kit: {report}");
+    for secret in ["solutions/01-bind/src/lib.rs", "grader/checks/01-bind/src/private.rs"] {
+        let first_line = fs::read_to_string(kit.join(secret)).unwrap().lines().next().unwrap().to_owned();
+        assert!(!report.contains(&first_line), "{secret} reached the report");
+    }
+    assert!(report.contains("cannot read"), "the hostile code did not run: {report}");
+    assert!(report.contains("Permission denied"), "{report}");
+    assert!(report.contains("as root: student code ran as an unprivileged user"), "{report}");
+    assert!(sandbox_processes().is_empty(), "{:?}", sandbox_processes());
+}
+
+#[test]
+fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_leaves_nothing() {
+    if !is_root() {
+        eprintln!("not root: the isolation of grading as root is not tested here");
+        return;
+    }
+    let top = tempfile::tempdir().unwrap();
+    let class = top.path().join("class");
+    let out = top.path().join("grades");
+    // An honest student, and three who attack the batch, each from an otherwise correct solution.
+    hostile_bind(&class.join("alice"), "");
+    hostile_bind(
+        &class.join("killer"),
+        r#"for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if cmd.windows(13).any(|w| w == b"--submissions") || cmd.windows(5).any(|w| w == b"xtask") {
+                let pid = entry.file_name().to_string_lossy().into_owned();
+                let _ = std::process::Command::new("kill").args(["-9", &pid]).status();
+            }
+        }"#,
+    );
+    let victim = class.join("alice/01-bind/src/lib.rs");
+    let forged = out.join("reports/tamperer.json");
+    hostile_bind(
+        &class.join("tamperer"),
+        &format!(
+            r#"let _ = std::fs::write("{victim}", "compile_error!(\"tampered\");");
+            let _ = std::fs::write("{forged}", "{{}}");
+            let _ = std::fs::remove_dir_all("{class}");"#,
+            victim = victim.display(),
+            forged = forged.display(),
+            class = class.join("alice").display()
+        ),
+    );
+    hostile_bind(
+        &class.join("daemon"),
+        r#"let _ = std::process::Command::new("setsid").args(["--fork", "sleep", "600"]).env_clear().spawn();"#,
+    );
+    let before = snapshot(&class);
+    let started = Instant::now();
+    let output =
+        xtask().args(["grade", "--submissions"]).arg(&class).arg("--output").arg(&out).arg("01").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "every submission is graded: {stderr}");
+    assert!(started.elapsed() < Duration::from_secs(600));
+    assert_eq!(snapshot(&class), before, "the class folder changed");
+    let mut table = csv::Reader::from_path(out.join("grades.csv")).unwrap();
+    let rows: BTreeMap<String, (String, String)> = table
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].to_owned(), (r.get(2).unwrap().to_owned(), r.get(4).unwrap().to_owned())))
+        .collect();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    for (student, (total, status)) in &rows {
+        assert_eq!(status, "graded", "{student}: {rows:?}");
+        // Each hostile part runs in parse_address and fails nothing: full marks, as the solution.
+        assert_eq!(total, "13", "{student}: {rows:?}");
+    }
+    let report = fs::read_to_string(out.join("reports/tamperer.json")).unwrap();
+    assert!(report.contains("\"schema\""), "the tamperer's report was replaced: {report}");
+    assert!(sandbox_processes().is_empty(), "left running: {:?}", sandbox_processes());
+    let left = leftovers::after_grade(&grader::tree::Kit::at(kit()), &class.join("daemon"), &BTreeMap::new(), 0);
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_build_that_never_ends_is_stopped_at_the_grade_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_bind(dir.path(), "");
+    let lib = dir.path().join("01-bind/src/lib.rs");
+    let text = fs::read_to_string(&lib).unwrap();
+    // Constant evaluation that never ends keeps rustc busy for ever once its lint is allowed.
+    let (docs, code): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with("//!"));
+    let text = format!(
+        "{}\n#![allow(long_running_const_eval)]\n{}\npub const FOREVER: u64 = {{ let mut i: u64 = 0; loop {{ i = i.wrapping_add(1); }} }};\n",
+        docs.join("\n"),
+        code.join("\n")
+    );
+    fs::write(&lib, text).unwrap();
+    let started = Instant::now();
+    let output = xtask()
+        .args(["grade", "01", "--time-limit", "20", "--format", "json", "--tree"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("did not finish within the grade's time limit"), "{report}");
+    // 20 s of build, then the report: well within twice the limit.
+    assert!(elapsed < Duration::from_secs(40), "{elapsed:?}");
+    let left = leftovers::after_grade(&grader::tree::Kit::at(kit()), dir.path(), &BTreeMap::new(), 0);
+    assert!(left.is_empty(), "{left:?}");
+}
