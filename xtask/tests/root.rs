@@ -26,7 +26,9 @@ fn xtask() -> Command {
     command
 }
 
-/// A copy of the solution of 01-bind whose `parse_address` first runs `hostile` (a block of code).
+/// A copy of the solution of 01-bind whose `parse_address` first runs `hostile` (a block of code)
+/// when it runs in the student host: the library's checks meet it, and the program's checks keep
+/// the solution's output.
 fn hostile_bind(dir: &Path, hostile: &str) {
     let from = kit().join("solutions/01-bind");
     let to = dir.join("01-bind");
@@ -36,7 +38,9 @@ fn hostile_bind(dir: &Path, hostile: &str) {
     let lib = fs::read_to_string(from.join("src/lib.rs")).unwrap();
     let signature = "pub fn parse_address(text: &str) -> Result<SocketAddr, BindError> {\n";
     assert_eq!(lib.matches(signature).count(), 1, "has the solution changed?");
-    fs::write(to.join("src/lib.rs"), lib.replace(signature, &format!("{signature}    {{ {hostile} }}\n"))).unwrap();
+    let in_host = "std::env::current_exe().is_ok_and(|e| e.to_string_lossy().contains(\"/host-\"))";
+    let patched = lib.replace(signature, &format!("{signature}    if {in_host} {{ {hostile} }}\n"));
+    fs::write(to.join("src/lib.rs"), patched).unwrap();
 }
 
 /// Every live process whose real uid is one of the grader's unprivileged users.

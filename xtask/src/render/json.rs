@@ -35,6 +35,9 @@ pub struct Document {
     pub withheld: usize,
     /// Wall time of the whole grade (build included), in milliseconds.
     pub duration_ms: u64,
+    /// Which isolation was in force for student code, in one sentence.
+    #[serde(default)]
+    pub isolation: String,
     /// The exercises, in curriculum order.
     pub exercises: Vec<Exercise>,
 }
@@ -57,6 +60,9 @@ pub struct Exercise {
     pub withheld: usize,
     /// Set when the exercise could not be built (or is missing): all its checks then fail.
     pub broken: Option<Broken>,
+    /// What the graded folder holds that the build ignored (only the `.rs` files of `src/` count).
+    #[serde(default)]
+    pub ignored: Vec<String>,
     /// The checks, in declaration order.
     pub checks: Vec<Check>,
 }
@@ -156,6 +162,7 @@ pub fn document(report: &Report, elapsed: Duration) -> Document {
         total: report.total(),
         withheld: report.withheld(),
         duration_ms: millis(elapsed),
+        isolation: report.isolation.clone(),
         exercises: report.exercises.iter().map(exercise).collect(),
     }
 }
@@ -176,6 +183,7 @@ fn exercise(exercise: &ExerciseReport) -> Exercise {
         total: exercise.checks.len(),
         withheld: exercise.withheld,
         broken: exercise.broken.as_ref().map(|b| Broken { summary: b.summary.clone(), detail: b.detail.clone() }),
+        ignored: exercise.ignored.clone(),
         checks: exercise.checks.iter().map(|c| check(&exercise.name, c)).collect(),
     }
 }
