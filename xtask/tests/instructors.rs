@@ -427,8 +427,8 @@ fn classroom_results_give_the_reporter_the_points() {
     }
 }
 
-/// Runs the Gradescope template's `run_autograder` on a submission, outside Gradescope (as the
-/// current user, with the autograder folder in a scratch place), and returns its results.json.
+/// Runs the Gradescope template's `run_autograder` on a submission, outside Gradescope (with the
+/// autograder folder in a scratch place), and returns its results.json.
 fn run_autograder(name: &str, fill: impl FnOnce(&Path)) -> Value {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gradescope").join(name);
     let _ = fs::remove_dir_all(&root);
@@ -438,7 +438,6 @@ fn run_autograder(name: &str, fill: impl FnOnce(&Path)) -> Value {
         .arg(kit().join("templates/gradescope/run_autograder"))
         .env("AUTOGRADER", &root)
         .env("KIT", kit())
-        .env("GRADER_USER", "")
         .output()
         .unwrap();
     let log = String::from_utf8_lossy(&output.stderr);

@@ -707,7 +707,9 @@ fn compile_error(diagnostic: &Diagnostic, crate_dir: &Path, what: &str) -> Broke
         .map(|s| {
             let file = Path::new(&s.file_name);
             let shown = file.strip_prefix(crate_dir).ok().or_else(|| src_part(file)).unwrap_or(file);
-            format!("{}:{}:{}: ", shown.display(), s.line_start, s.column_start)
+            // As the student knows the file: the exercise's folder, then the path inside it.
+            let exercise = crate_dir.file_name().map(Path::new).unwrap_or(Path::new(""));
+            format!("{}:{}:{}: ", exercise.join(shown).display(), s.line_start, s.column_start)
         })
         .unwrap_or_default();
     let rendered = diagnostic.rendered.as_deref().unwrap_or(&diagnostic.message);

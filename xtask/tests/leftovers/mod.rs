@@ -57,10 +57,12 @@ pub fn after_grade(kit: &Kit, tree: &Path, reports: &BTreeMap<String, String>, e
 /// one channel that works whatever the isolation (as root, student code cannot write anywhere the
 /// test could read).
 pub fn reported(graded: &grader::report::ExerciseReport) -> BTreeMap<String, String> {
-    graded
-        .checks
-        .iter()
-        .flat_map(|check| [check.stdout.text.as_str(), check.stderr.text.as_str()])
+    reported_in(graded.checks.iter().flat_map(|check| [check.stdout.text.as_str(), check.stderr.text.as_str()]))
+}
+
+/// [`reported`], from the texts printed.
+pub fn reported_in<'a>(printed: impl Iterator<Item = &'a str>) -> BTreeMap<String, String> {
+    printed
         .flat_map(str::lines)
         .filter_map(|line| line.trim().strip_prefix("hostile-report ")?.split_once('='))
         .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
