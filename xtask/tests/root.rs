@@ -200,3 +200,31 @@ fn a_build_that_never_ends_is_stopped_at_the_grade_time_limit() {
     let left = leftovers::after_grade(&grader::tree::Kit::at(kit()), dir.path(), &BTreeMap::new(), 0);
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn as_root_a_thread_bomb_stops_at_the_process_limit_and_the_grade_goes_on() {
+    if !is_root() {
+        eprintln!("not root: the isolation of grading as root is not tested here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    hostile_bind(
+        dir.path(),
+        r#"let mut started = 0;
+        while started < 5000 && std::thread::Builder::new().spawn(|| std::thread::sleep(std::time::Duration::from_secs(30))).is_ok() {
+            started += 1;
+        }
+        println!("hostile threads started: {started}");"#,
+    );
+    let output = xtask().args(["grade", "01", "--format", "json", "--tree"]).arg(dir.path()).output().unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "the solution's verdicts stand: {report}");
+    let counts: Vec<u64> = report
+        .match_indices("hostile threads started: ")
+        .filter_map(|(at, found)| report[at + found.len()..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .collect();
+    assert!(!counts.is_empty(), "the bomb did not run: {report}");
+    let limit = grader::sandbox::MAX_PROCESSES;
+    assert!(counts.iter().all(|&n| n < limit), "threads beyond the limit of {limit}: {counts:?}");
+    assert!(sandbox_processes().is_empty(), "{:?}", sandbox_processes());
+}

@@ -2,12 +2,16 @@
 //! min and max of several runs). Speed is tracked with these figures, never asserted in tests.
 //!
 //! - warm full grade: `cargo xtask grade --solutions` with nothing changed, as a student runs it;
+//! - warm grades of failing trees, as a student mostly sees them: the stubs (`exercises/` as the
+//!   kit has them) and a half-done tree (01–03 solved, the rest stubs), each as a ratio to the
+//!   grade of the solutions;
 //! - re-grade after a one-line edit to one exercise (in a scratch copy: the tree is never left
 //!   modified);
 //! - the floor: the same checks run inside one process per exercise, without isolation, on the
 //!   same number of threads, one exercise at a time; the same checks isolated, one exercise at a
 //!   time (isolation on equal terms); and the ratios to the floor;
-//! - the cost of isolation per check: starting a check process and collecting its verdict;
+//! - the cost of isolation per check: starting a judge and collecting its listing, and one call
+//!   through the student host (judge → host → judge);
 //! - with `--cold`, a grade from an empty target directory (dependencies already downloaded).
 
 use std::fs;
@@ -62,6 +66,17 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let mut table = Table::default();
     let warm = table
         .measure("warm full grade of solutions/ (cargo xtask grade)", runs, || xtask(&kit.root, &grade_solutions))?;
+
+    // Failing grades, as students see them most of the time: they must not wait for timeouts.
+    let (stubs, half) = failing_trees(&kit, &solutions, &exercises)?;
+    for (what, tree) in [("the stubs (exercises/)", &stubs), ("a half-done tree (01-03 solved)", &half)] {
+        let tree_arg = tree.to_string_lossy().into_owned();
+        let args = ["grade", "-q", "-j", &jobs_arg, "--tree", &tree_arg];
+        xtask_failing(&kit.root, &args)?;
+        let figures = table.measure(&format!("warm grade of {what}"), runs, || xtask_failing(&kit.root, &args))?;
+        let ratio = figures.median.as_secs_f64() / warm.median.as_secs_f64();
+        table.ratio(&format!("ratio of the grade of {what} to the solutions'"), ratio);
+    }
 
     let edited = scratch_copy(&kit, &solutions)?;
     let source = edited.join(EDITED).join("src").join("lib.rs");
@@ -144,15 +159,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
 /// Runs `cargo xtask ARGS` in `root` (as a student would), quietly; fails unless every check passes,
 /// since figures of a failing grade would mean nothing.
 fn xtask(root: &Path, args: &[&str]) -> Result<(), Error> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["run", "--quiet", "--package", "xtask", "--"])
-        .args(args)
-        .current_dir(root)
-        .env_remove("CARGO_TARGET_DIR")
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| cli::error(format!("cannot run cargo: {e}")))?;
+    let status = xtask_status(root, args)?;
     if status.success() {
         Ok(())
     } else {
@@ -200,6 +207,50 @@ fn in_process(runner: &Runner, jobs: usize) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// Runs `cargo xtask ARGS` in `root` (as a student would), its output thrown away.
+fn xtask_status(root: &Path, args: &[&str]) -> Result<std::process::ExitStatus, Error> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .args(["run", "--quiet", "--package", "xtask", "--"])
+        .args(args)
+        .current_dir(root)
+        .env_remove("CARGO_TARGET_DIR")
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| cli::error(format!("cannot run cargo: {e}")))
+}
+
+/// Scratch trees that fail: a copy of the stubs, and the solutions of the first three exercises
+/// with the stubs of the rest.
+fn failing_trees(kit: &Kit, solutions: &Path, exercises: &[String]) -> Result<(PathBuf, PathBuf), Error> {
+    let bench = kit.work_dir().join("bench");
+    let (stubs, half) = (bench.join("stubs"), bench.join("half-done"));
+    for (i, exercise) in exercises.iter().enumerate() {
+        let stub = kit.root.join("exercises").join(exercise);
+        let solved = solutions.join(exercise);
+        for (tree, from) in [(&stubs, &stub), (&half, if i < 3 { &solved } else { &stub })] {
+            let to = tree.join(exercise);
+            // Copied once and kept: an unchanged copy is a warm grade.
+            if !to.exists() {
+                copy_dir(from, &to, &|_| true)
+                    .map_err(|e| cli::error(format!("cannot copy {}: {e}", from.display())))?;
+            }
+        }
+    }
+    Ok((stubs, half))
+}
+
+/// Runs `cargo xtask ARGS` in `root` on a tree that must fail some check (exit code 1), quietly.
+fn xtask_failing(root: &Path, args: &[&str]) -> Result<(), Error> {
+    let status = xtask_status(root, args)?;
+    match status.code() {
+        Some(1) => Ok(()),
+        _ => {
+            Err(cli::error(format!("`cargo xtask {}` did not fail as a failing tree must ({status})", args.join(" "))))
+        }
+    }
 }
 
 /// A copy of `tree` under the kit's work directory, for the edit benchmark.
