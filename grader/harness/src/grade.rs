@@ -155,10 +155,7 @@ pub fn grade(
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.max(1).min(jobs.len().max(1)) {
             scope.spawn(|| {
-                loop {
-                    let Some(&n) = queue.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
+                while let Some(&n) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let (exercise, _, check) = jobs[n];
                     let workdir = scratch.path().join(n.to_string());
                     let confined = match &placed[exercise] {
