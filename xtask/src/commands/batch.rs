@@ -86,6 +86,12 @@ pub fn run(
     let reports = out.join("reports");
     fs::create_dir_all(&reports).map_err(|e| cli::error(format!("cannot create {}: {e}", reports.display())))?;
     let live = std::io::stderr().is_terminal();
+    if !grader::sandbox::is_root() {
+        eprintln!(
+            "note: as an ordinary user, student code runs as you and can read the kit and the other submissions; \
+             grade as root (sudo, or in a container) to run it as an unprivileged user who cannot"
+        );
+    }
 
     // The reference grade compiles the dependencies and the checks once, before any submission's
     // time limit runs, and tells what each exercise is worth (also when a student's does not build).
