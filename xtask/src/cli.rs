@@ -20,14 +20,19 @@ Usage: cargo xtask <COMMAND> [OPTIONS]
 Commands:
   grade [EXERCISE...]   grade your exercises (all of them, or the ones named)
   watch [EXERCISE]      re-grade the exercise you work on at every save, and move on to the
-                        next one when it passes (default: the first one not done); q quits
+                        next one when it passes (default: the first one not done); keys:
+                        q quit, r grade again, n/p next/previous, h hint, l list,
+                        c check all exercises, x reset (after asking)
   list                  every exercise with its state and score, and your progress
   hint EXERCISE [N]     the next hint for an exercise, or hint number N
   reset EXERCISE        put an exercise back to its stub; your version is kept as a backup
+  talk ADDR             be a client: connect to ADDR, send what you type, print what comes back
+  talk --listen ADDR    be a server for one client: print what it sends, send what you type
   verify                prove every check fails on the stubs and passes on the solutions,
                         and that each stub and its solution export the same public API
-  bench [--runs N] [--cold]
+  bench [--runs N] [--cold] [--batch]
                         measure the grading loop on this machine and print a table
+                        (--batch adds a class of 20 generated submissions)
   stress N [EXERCISE...] [--tree DIR] [--at-once K]
                         grade the solutions (or DIR) N times, K grades at once (default 2),
                         and report every check whose verdict was not always the same
@@ -46,6 +51,8 @@ Options of grade:
                         junit (JUnit XML for CI), gradescope (Gradescope's results.json)
                         or classroom (for GitHub Classroom's autograding reporter)
   -o, --output FILE     write the report to FILE instead of standard output
+  --time-limit SECS     stop the grade after SECS seconds, build included: what has not finished
+                        by then fails, saying so (default: 300)
 
 Batch grading, for instructors (grade --submissions DIR [EXERCISE...]):
   --submissions DIR     grade every folder in DIR as one student's submission: its exercise
@@ -61,6 +68,17 @@ Options of watch and list:
 
 Options of reset:
   -y, --yes             do not ask for confirmation (needed when input is not a terminal)
+
+Options of talk (ADDR is IP:PORT, such as 127.0.0.1:8080 or [::1]:8080, or a bare port):
+  --send TEXT           send TEXT instead of what you type: exactly TEXT, no newline added;
+                        \\n, \\r, \\t, \\0, \\xNN and \\\\ stand for the bytes they name
+  --shutdown            half-close (shutdown(Write)) once everything is sent: the other side
+                        reads end of file, and can still answer
+  --wait MS             stop once the other side has sent nothing for MS milliseconds
+                        (with --listen, also when no client comes within MS milliseconds)
+  What comes back is printed with every byte that is not printable text escaped (\\n, \\r,
+  \\t, \\xNN) and a line break after each \\n. talk stops when the server closes the
+  connection; with --listen, once the client ended its side and everything is sent.
 
 An EXERCISE is named by its folder (01-bind), its number (01 or 1) or its name (bind).
 
@@ -123,6 +141,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         "reset" => commands::reset::run(parser),
         "watch" => commands::watch::run(parser),
         commands::watch::WORKER => commands::watch::worker(parser),
+        "talk" => commands::talk::run(parser),
         "stress" => commands::stress::run(parser),
         "release" => commands::release::run(parser),
         "help" => {
@@ -130,7 +149,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         other => Err(error(format!(
-            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, verify, bench, stress, release, help"
+            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, talk, verify, bench, stress, release, help"
         ))),
     }
 }

@@ -12,7 +12,10 @@
 //!   time (isolation on equal terms); and the ratios to the floor;
 //! - the cost of isolation per check: starting a judge and collecting its listing, and one call
 //!   through the student host (judge → host → judge);
-//! - with `--cold`, a grade from an empty target directory (dependencies already downloaded).
+//! - with `--cold`, a grade from an empty target directory (dependencies already downloaded);
+//! - with `--batch`, a class of 20 generated submissions graded with `--submissions` (solutions,
+//!   stubs, a mistake, a compile error, a missing exercise, an empty folder): submissions per
+//!   minute.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -35,6 +38,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let kit = cli::kit();
     let mut runs = 5;
     let mut cold = false;
+    let mut batch = false;
     let mut jobs = Options::default().jobs;
     while let Some(arg) = parser.next()? {
         match arg {
@@ -45,6 +49,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
                     )?
             }
             Long("cold") => cold = true,
+            Long("batch") => batch = true,
             Short('j') | Long("jobs") => jobs = cli::jobs(parser.value()?)?,
             Long("help") | Short('h') => {
                 print!("{}", cli::HELP);
@@ -144,6 +149,18 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             .map_err(|e| cli::error(format!("cannot run {}: {e}", probe.judge.display())))
     })?;
 
+    if batch {
+        let class = generate_class(&kit, &solutions, &exercises)?;
+        let class_arg = class.to_string_lossy().into_owned();
+        let output = kit.work_dir().join("bench").join("class-grades");
+        let output_arg = output.to_string_lossy().into_owned();
+        let args = ["grade", "--submissions", &class_arg, "--output", &output_arg];
+        let figures = table.measure(&format!("batch of {CLASS} generated submissions (--submissions)"), 1, || {
+            // Two of the class cannot be graded (the empty folder): exit code 1 is expected.
+            xtask_status(&kit.root, &args).map(drop)
+        })?;
+        table.ratio("submissions per minute", CLASS as f64 / figures.median.as_secs_f64() * 60.0);
+    }
     if cold {
         let copy = tempfile::Builder::new()
             .prefix("sockets-course-cold-")
@@ -220,6 +237,42 @@ fn xtask_status(root: &Path, args: &[&str]) -> Result<std::process::ExitStatus, 
         .stdout(Stdio::null())
         .status()
         .map_err(|e| cli::error(format!("cannot run cargo: {e}")))
+}
+
+/// How many submissions the batch figure grades.
+const CLASS: usize = 20;
+
+/// A class of [`CLASS`] submissions like a real one: mostly solutions and stubs, a mistake (the
+/// greeting without its newline), one exercise that does not compile, one missing, one empty.
+fn generate_class(kit: &Kit, solutions: &Path, exercises: &[String]) -> Result<PathBuf, Error> {
+    let class = kit.work_dir().join("bench").join("class");
+    let _ = fs::remove_dir_all(&class);
+    let fail = |e: std::io::Error| cli::error(format!("cannot write the class in {}: {e}", class.display()));
+    for n in 0..CLASS {
+        let student = class.join(format!("student-{n:02}"));
+        fs::create_dir_all(&student).map_err(fail)?;
+        if n == CLASS - 1 {
+            continue; // an empty folder
+        }
+        let from = if n % 3 == 2 { kit.root.join("exercises") } else { solutions.to_path_buf() };
+        for exercise in exercises {
+            if n == CLASS - 2 && exercise.starts_with("03") {
+                continue; // a missing exercise
+            }
+            copy_dir(&from.join(exercise), &student.join(exercise), &|name| name != "target").map_err(fail)?;
+        }
+        if n == CLASS - 3 {
+            let lib = student.join(&exercises[1]).join("src").join("lib.rs");
+            let text = fs::read_to_string(&lib).map_err(fail)?;
+            fs::write(&lib, format!("{text}\nfn does_not_compile() -> u8 {{ \"text\" }}\n")).map_err(fail)?;
+        }
+        if n == CLASS - 4 {
+            let lib = student.join(&exercises[1]).join("src").join("lib.rs");
+            let text = fs::read_to_string(&lib).map_err(fail)?;
+            fs::write(&lib, text.replace("Hello, client!\\n", "Hello, client!")).map_err(fail)?;
+        }
+    }
+    Ok(class)
 }
 
 /// Scratch trees that fail: a copy of the stubs, and the solutions of the first three exercises
