@@ -20,6 +20,13 @@ fn is_root() -> bool {
     grader::sandbox::is_root()
 }
 
+/// One test at a time: each asserts that no process of the grader's unprivileged users is left,
+/// which another test's grade running beside it would make false.
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ALONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn xtask() -> Command {
     let mut command = Command::cargo_bin("xtask").unwrap();
     command.env_remove("NO_COLOR").timeout(Duration::from_secs(900));
@@ -80,6 +87,7 @@ fn as_root_student_code_cannot_read_the_kit_and_nothing_of_it_reaches_the_report
         eprintln!("not root: the isolation of grading as root is not tested here");
         return;
     }
+    let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
     let kit = kit();
     let reader = format!(
@@ -112,6 +120,7 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
         eprintln!("not root: the isolation of grading as root is not tested here");
         return;
     }
+    let _alone = alone();
     let top = tempfile::tempdir().unwrap();
     let class = top.path().join("class");
     let out = top.path().join("grades");
@@ -149,7 +158,8 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
     let output =
         xtask().args(["grade", "--submissions"]).arg(&class).arg("--output").arg(&out).arg("01").output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "every submission is graded: {stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "every submission is graded: {stdout}\n{stderr}");
     assert!(started.elapsed() < Duration::from_secs(600));
     assert_eq!(snapshot(&class), before, "the class folder changed");
     let mut table = csv::Reader::from_path(out.join("grades.csv")).unwrap();
@@ -173,6 +183,7 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
 
 #[test]
 fn a_build_that_never_ends_is_stopped_at_the_grade_time_limit() {
+    let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
     hostile_bind(dir.path(), "");
     let lib = dir.path().join("01-bind/src/lib.rs");
@@ -207,6 +218,7 @@ fn as_root_a_thread_bomb_stops_at_the_process_limit_and_the_grade_goes_on() {
         eprintln!("not root: the isolation of grading as root is not tested here");
         return;
     }
+    let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
     hostile_bind(
         dir.path(),
