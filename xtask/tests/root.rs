@@ -27,6 +27,15 @@ fn alone() -> std::sync::MutexGuard<'static, ()> {
     ALONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// [`alone`], for a test of root's isolation; `None` (and a message) when not root.
+fn as_root() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if !is_root() {
+        eprintln!("not root: the isolation of grading as root is not tested here");
+        return None;
+    }
+    Some(alone())
+}
+
 fn xtask() -> Command {
     let mut command = Command::cargo_bin("xtask").unwrap();
     command.env_remove("NO_COLOR").timeout(Duration::from_secs(900));
@@ -83,11 +92,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 #[test]
 fn as_root_student_code_cannot_read_the_kit_and_nothing_of_it_reaches_the_report() {
-    if !is_root() {
-        eprintln!("not root: the isolation of grading as root is not tested here");
-        return;
-    }
-    let _alone = alone();
+    let Some(_alone) = as_root() else { return };
     let dir = tempfile::tempdir().unwrap();
     let kit = kit();
     let reader = format!(
@@ -116,11 +121,7 @@ fn as_root_student_code_cannot_read_the_kit_and_nothing_of_it_reaches_the_report
 
 #[test]
 fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_leaves_nothing() {
-    if !is_root() {
-        eprintln!("not root: the isolation of grading as root is not tested here");
-        return;
-    }
-    let _alone = alone();
+    let Some(_alone) = as_root() else { return };
     let top = tempfile::tempdir().unwrap();
     let class = top.path().join("class");
     let out = top.path().join("grades");
@@ -214,11 +215,7 @@ fn a_build_that_never_ends_is_stopped_at_the_grade_time_limit() {
 
 #[test]
 fn as_root_a_thread_bomb_stops_at_the_process_limit_and_the_grade_goes_on() {
-    if !is_root() {
-        eprintln!("not root: the isolation of grading as root is not tested here");
-        return;
-    }
-    let _alone = alone();
+    let Some(_alone) = as_root() else { return };
     let dir = tempfile::tempdir().unwrap();
     hostile_bind(
         dir.path(),

@@ -266,24 +266,19 @@ fn known_checks(kit: &Kit, exercise: &str) -> Listing {
 }
 
 fn unbuilt(check: &CheckInfo, broken: &Broken) -> CheckReport {
-    CheckReport {
-        id: check.id.clone(),
-        title: check.title.clone(),
-        step: check.step,
-        status: Status::Fail,
-        fail: Some(
-            Fail::new("built the exercise")
-                .expected("it to compile")
-                .got(broken.summary.clone())
-                .hint("fix the compiler error first: every check of this exercise needs the crate to build"),
-        ),
-        transcript: Vec::new(),
-        stdout: Output::default(),
-        stderr: Output::default(),
-        duration_ms: 0,
-        points: check.points,
-        private: check.private,
-    }
+    // A missing exercise has no compiler error to fix: say what to hand in instead.
+    let fail = if broken.is_missing() {
+        Fail::new("looked for the exercise")
+            .expected("its folder, with src/lib.rs, beside the other exercises")
+            .got(broken.summary.clone())
+            .hint("hand in the exercise's folder with its src/lib.rs: every check of this exercise needs it")
+    } else {
+        Fail::new("built the exercise")
+            .expected("it to compile")
+            .got(broken.summary.clone())
+            .hint("fix the compiler error first: every check of this exercise needs the crate to build")
+    };
+    verdict(check, Status::Fail, Some(fail))
 }
 
 /// Runs one check: its judge in a process of its own, which starts the student host and the
@@ -314,19 +309,7 @@ fn run_check(
     let limits = Limits { time: Duration::from_millis(check.timeout_ms), output: EVENTS_LIMIT };
     let seal = protocol::new_seal();
     let finished = supervise::run_with_input(&mut command, limits, seal.as_bytes());
-    let mut report = CheckReport {
-        id: check.id.clone(),
-        title: check.title.clone(),
-        step: check.step,
-        status: Status::Error,
-        fail: None,
-        transcript: Vec::new(),
-        stdout: Output::default(),
-        stderr: Output::default(),
-        duration_ms: 0,
-        points: check.points,
-        private: check.private,
-    };
+    let mut report = verdict(check, Status::Error, None);
     let finished = match finished {
         Ok(finished) => finished,
         Err(error) => {
@@ -364,17 +347,17 @@ fn not_started(check: &CheckInfo, limit: Duration) -> CheckReport {
         .expected(format!("the whole grade to end within its time limit of {}", seconds(limit)))
         .got("the time ran out before this check could start")
         .hint("look for code that waits forever in the checks before this one");
-    CheckReport { status: Status::Timeout, fail: Some(fail), ..could_not_run(check, String::new()) }
+    verdict(check, Status::Timeout, Some(fail))
 }
 
-/// A check the grader could not start (not the student's fault).
-fn could_not_run(check: &CheckInfo, why: String) -> CheckReport {
+/// The report of `check` with a verdict and nothing else (no conversation, no output).
+fn verdict(check: &CheckInfo, status: Status, fail: Option<Fail>) -> CheckReport {
     CheckReport {
         id: check.id.clone(),
         title: check.title.clone(),
         step: check.step,
-        status: Status::Error,
-        fail: Some(Fail::grader(why)),
+        status,
+        fail,
         transcript: Vec::new(),
         stdout: Output::default(),
         stderr: Output::default(),
@@ -382,6 +365,11 @@ fn could_not_run(check: &CheckInfo, why: String) -> CheckReport {
         points: check.points,
         private: check.private,
     }
+}
+
+/// A check the grader could not start (not the student's fault).
+fn could_not_run(check: &CheckInfo, why: String) -> CheckReport {
+    verdict(check, Status::Error, Some(Fail::grader(why)))
 }
 
 fn timed_out(check: &CheckInfo) -> Fail {
@@ -449,6 +437,21 @@ mod tests {
         assert_eq!(student.withheld(&instructors), 1);
         assert_eq!(student.withheld(&students), 1);
         assert_eq!(final_grading.withheld(&students), 1, "a student copy cannot run what it does not have");
+    }
+
+    #[test]
+    fn a_missing_exercise_is_not_told_to_fix_a_compiler_error() {
+        fn ok(_: &mut crate::Ctx) -> crate::Outcome {
+            Ok(())
+        }
+        let check = crate::Check::new("c", "t", crate::Step::Bind, ok).info();
+        let missing = Broken { summary: "missing: no folder 03-client/ in /tmp/alice".into(), detail: String::new() };
+        let fail = unbuilt(&check, &missing).fail.unwrap();
+        assert_eq!(fail.did, "looked for the exercise");
+        let hint = fail.hint.unwrap();
+        assert!(hint.contains("hand in the exercise's folder") && !hint.contains("compiler"), "{hint}");
+        let broken = Broken { summary: "your crate does not compile: x".into(), detail: String::new() };
+        assert!(unbuilt(&check, &broken).fail.unwrap().hint.unwrap().contains("fix the compiler error first"));
     }
 
     #[test]
