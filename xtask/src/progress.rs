@@ -60,10 +60,14 @@ pub fn state_of(report: &ExerciseReport) -> State {
     if report.complete() {
         return State::Done;
     }
+    // A check that met a `todo!()` (whose panic message is "not yet implemented"), in the library
+    // or in the program, whatever words the check's own verdict puts around it: without git to
+    // compare with the stub (a downloaded zip), this is how an untouched exercise is told.
     let untouched = |check: &grader::report::CheckReport| {
         check.status != Status::Pass
             && check.fail.as_ref().is_some_and(|fail| {
                 fail.got.contains("it is not written yet")
+                    || fail.got.contains("not yet implemented")
                     || fail.hint.as_deref().is_some_and(|h| h.contains("still a stub"))
             })
     };
@@ -155,14 +159,34 @@ pub fn standings(kit: &Kit, exercises: &[String]) -> Vec<Standing> {
 fn standing(kit: &Kit, exercise: &str) -> Standing {
     let report = cached(kit, exercise, &key(kit, exercise));
     let total = report.as_ref().map_or_else(|| declared_checks(kit, exercise), |r| r.checks.len());
-    let pristine = stub::find(kit, exercise)
-        .ok()
-        .and_then(|stub| stub.differences(&kit.root.join("exercises").join(exercise)).ok())
-        .is_some_and(|differences| differences.is_empty());
+    let pristine = is_stub(kit, exercise) == Some(true);
     let state = if pristine { Some(State::NotStarted) } else { report.as_ref().map(state_of) };
     let passed = if pristine { Some(report.as_ref().map_or(0, ExerciseReport::passed)) } else { None };
     let passed = passed.or_else(|| report.as_ref().map(ExerciseReport::passed));
     Standing { name: exercise.to_owned(), state, passed, total, report }
+}
+
+/// Whether the student's `exercise` is still its stub: every file as committed, the guide
+/// (`README.md`, the kit's text, not the student's work) aside. `None` when the stub is unknown (a
+/// copy of the kit without git).
+pub fn is_stub(kit: &Kit, exercise: &str) -> Option<bool> {
+    let stub = stub::find(kit, exercise).ok()?;
+    let differences = stub.differences(&kit.root.join("exercises").join(exercise)).ok()?;
+    let guide = Path::new("README.md");
+    Some(differences.restore.iter().chain(&differences.remove).all(|path| path == guide))
+}
+
+/// The exercises of `report` (a grade of the student's `exercises/`) that are not started: still
+/// their stub, or, without git to say what the stub is, failing every check for want of code.
+pub fn stubs_in(kit: &Kit, report: &Report) -> Vec<String> {
+    report
+        .exercises
+        .iter()
+        // A stub builds and passes no check: only those few are compared with git.
+        .filter(|exercise| exercise.broken.is_none() && exercise.passed() == 0 && !exercise.checks.is_empty())
+        .filter(|exercise| is_stub(kit, &exercise.name).unwrap_or_else(|| state_of(exercise) == State::NotStarted))
+        .map(|exercise| exercise.name.clone())
+        .collect()
 }
 
 /// Fills in the standings that are unknown by grading those exercises (all in one grade).
@@ -249,6 +273,13 @@ mod tests {
         let mut program = check(Status::Fail, "panics at src/main.rs:3:5");
         program.fail.as_mut().unwrap().hint = Some("src/main.rs is still a stub: replace its todo!()".into());
         assert_eq!(state_of(&report(vec![check(Status::Fail, todo), program])), State::NotStarted);
+        // A program check whose own hint is about the protocol: its todo!() still shows in `got`.
+        let mut served = check(
+            Status::Fail,
+            "it exits with code 101; it panicked at exercises/02-accept-loop/src/main.rs:20:5: not yet implemented: bind",
+        );
+        served.fail.as_mut().unwrap().hint = Some("the program should bind the address given".into());
+        assert_eq!(state_of(&report(vec![check(Status::Fail, todo), served])), State::NotStarted);
         let mut broken = report(vec![check(Status::Fail, todo)]);
         broken.broken = Some(grader::tree::Broken { summary: "does not compile".into(), detail: String::new() });
         assert_eq!(state_of(&broken), State::InProgress);
@@ -282,6 +313,9 @@ mod tests {
         // The committed stub: not started, with the checks counted in the check crate.
         let [pristine] = standings(&kit, &exercises).try_into().unwrap();
         assert_eq!((pristine.state, pristine.passed, pristine.total), (Some(State::NotStarted), Some(0), 2));
+        // Notes in the guide are not work on the exercise.
+        fs::write(dir.path().join("exercises/01-bind/README.md"), "my notes").unwrap();
+        assert_eq!(is_stub(&kit, "01-bind"), Some(true));
 
         // Changed and never graded: unknown until graded.
         fs::write(src.join("lib.rs"), "pub fn bind() {}").unwrap();

@@ -24,11 +24,33 @@ pub fn stdout_width() -> Option<usize> {
 }
 
 fn width_of(fd: RawFd) -> Option<usize> {
+    size_of(fd).map(|size| size.width)
+}
+
+/// The size of a terminal, in character cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    /// Columns.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+}
+
+/// The size of the terminal standard output writes to, or `None` when it is not a terminal (or
+/// does not say: then nothing is fitted to it).
+pub fn stdout_size() -> Option<Size> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    size_of(std::io::stdout().as_raw_fd()).filter(|size| size.height > 0)
+}
+
+fn size_of(fd: RawFd) -> Option<Size> {
     // SAFETY: an all-zero winsize is valid; TIOCGWINSZ fills it for a terminal and fails otherwise.
     let mut size: libc::winsize = unsafe { std::mem::zeroed() };
     // SAFETY: `size` is a valid winsize for the duration of the call.
     let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+    (ok && size.ws_col > 0).then_some(Size { width: usize::from(size.ws_col), height: usize::from(size.ws_row) })
 }
 
 /// The frame of the spinner for tick number `n`.
@@ -151,4 +173,25 @@ pub fn on_termination() {
 /// True once one of the signals of [`on_termination`] arrived.
 pub fn terminated() -> bool {
     TERMINATED.load(Ordering::Relaxed)
+}
+
+/// Set by the signal handler of [`on_resize`].
+static RESIZED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn note_resize(_: libc::c_int) {
+    RESIZED.store(true, Ordering::Relaxed);
+}
+
+/// Turns SIGWINCH (the terminal changed size) into a flag that [`resized`] reads, so that a
+/// full-screen command can redraw to the new size.
+pub fn on_resize() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGWINCH, note_resize as *const () as libc::sighandler_t);
+    }
+}
+
+/// True once after each change of the terminal's size (since [`on_resize`]).
+pub fn resized() -> bool {
+    RESIZED.swap(false, Ordering::Relaxed)
 }

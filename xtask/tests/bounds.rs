@@ -36,7 +36,8 @@ fn a_tree_that_hangs_in_every_function_is_graded_within_the_stated_bound() {
     let bound = grade::time_bound(&limits, jobs);
 
     let started = Instant::now();
-    let report = grade::grade(&kit, &tree, &exercises, &Options { jobs, private: true, ..Options::default() }, &|_| {}).unwrap();
+    let report =
+        grade::grade(&kit, &tree, &exercises, &Options { jobs, private: true, ..Options::default() }, &|_| {}).unwrap();
     let elapsed = started.elapsed();
     // Generous slack: the machine is shared, and a bound that flakes is worse than a loose one.
     assert!(elapsed <= bound * 2, "{} checks took {elapsed:?}; the stated bound is {bound:?}", limits.len());

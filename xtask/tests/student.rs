@@ -1,10 +1,14 @@
-//! The student's commands as a student uses them: `list`, `hint` and `reset`, end to end. They run
-//! against a scratch copy of the kit (named by `SOCKETS_COURSE_KIT`) in a git repository of its
-//! own, so that no test edits, resets or grades the real exercises.
+//! The student's commands as a student uses them: `list`, `hint`, `reset` and the keys of `watch`,
+//! end to end. They run against a scratch copy of the kit (named by `SOCKETS_COURSE_KIT`) in a git
+//! repository of its own, so that no test edits, resets or grades the real exercises. The tests of
+//! a first grade and of `watch`'s grades read the real kit's stubs, and change nothing.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Stdio};
+use std::process::{Child, ChildStdin, Command as Process, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -93,7 +97,7 @@ fn outcome(command: &mut Command) -> (i32, String, String) {
 fn help_lists_the_student_commands() {
     let (code, out, _) = outcome(Scratch::new().xtask().arg("--help"));
     assert_eq!(code, 0);
-    for command in ["watch [EXERCISE]", "list", "hint EXERCISE [N]", "reset EXERCISE", "--yes"] {
+    for command in ["watch [EXERCISE]", "list", "hint EXERCISE [N]", "reset EXERCISE", "--yes", "talk ADDR"] {
         assert!(out.contains(command), "{command} missing from --help: {out}");
     }
 }
@@ -249,4 +253,138 @@ fn watch_grades_the_exercise_and_quits_cleanly_on_a_signal() {
     // SIGTERM: watch restores what it changed and says goodbye.
     assert!(status.success(), "{status:?} {rest:#?}");
     assert_eq!(rest.last().map(String::as_str), Some("Stopped watching."), "{rest:#?}");
+}
+
+#[test]
+fn a_first_grade_details_the_first_exercise_and_gives_one_line_to_each_stub_after_it() {
+    // The real kit's stubs, untouched: the grade only reads them.
+    let mut command = Command::cargo_bin("xtask").unwrap();
+    command.env("NO_COLOR", "1").write_stdin("").timeout(Duration::from_secs(600));
+    let (code, out, err) = outcome(command.args(["grade", "01", "02", "03"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("01-bind  0/"), "the first exercise comes in full: {out}");
+    assert!(out.contains("      expected ") && out.contains("it is not written yet: todo!()"), "{out}");
+    let stubs: Vec<&str> = out.lines().filter(|l| l.contains("  not started: ")).collect();
+    assert_eq!(stubs.len(), 2, "{out}");
+    assert!(stubs[0].starts_with("02-accept-loop  not started: ") && stubs[0].ends_with(" checks"), "{out}");
+    assert!(stubs[1].starts_with("03-client       not started: "), "names aligned: {out}");
+    assert!(!out.contains("02-accept-loop  0/"), "no details of a stub that is not the first: {out}");
+    assert!(out.contains("Next: 01-bind") && out.contains("`cargo xtask watch`"), "{out}");
+    // -v shows every exercise in full.
+    let mut command = Command::cargo_bin("xtask").unwrap();
+    command.env("NO_COLOR", "1").write_stdin("").timeout(Duration::from_secs(600));
+    let (_, out, _) = outcome(command.args(["grade", "-v", "01", "02"]));
+    assert!(out.contains("02-accept-loop  0/") && !out.contains("not started: "), "{out}");
+}
+
+/// A `watch` driven from a test: keys written to its standard input, its (piped) screen read line
+/// by line; killed if the test ends first.
+struct Watching {
+    child: Child,
+    keys: ChildStdin,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watching {
+    fn start(scratch: &Scratch, exercise: &str) -> Watching {
+        let mut child = Process::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["watch", exercise])
+            .env("SOCKETS_COURSE_KIT", &scratch.root)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let keys = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Watching { child, keys, lines, seen: Vec::new() }
+    }
+
+    fn press(&mut self, keys: &[u8]) {
+        self.keys.write_all(keys).unwrap();
+        self.keys.flush().unwrap();
+    }
+
+    /// Reads the screen until a line satisfies `wanted`; that line.
+    fn until(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let limit = Duration::from_secs(120);
+        let started = Instant::now();
+        loop {
+            let left = limit.saturating_sub(started.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if wanted(&line) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("watch never showed {what}; it showed:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn watch_keys_list_the_exercises_and_reset_the_current_one_after_asking() {
+    let scratch = Scratch::new();
+    let lib = scratch.file("exercises/01-bind/src/lib.rs");
+    let stub = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, "// my work in progress\n").unwrap();
+    let mut watch = Watching::start(&scratch, "01");
+
+    // x shows what a reset would do and asks; any key but y keeps everything.
+    watch.press(b"x");
+    watch.until("the question", |l| l == "Reset 01-bind? Press y to reset it; any other key keeps your files.");
+    assert!(watch.seen.iter().any(|l| l == "  restore src/lib.rs"), "{:#?}", watch.seen);
+    watch.press(b"n");
+    watch.until("that nothing changed", |l| l == "Nothing was changed: 01-bind is as you left it.");
+    assert_eq!(fs::read_to_string(&lib).unwrap(), "// my work in progress\n");
+    assert!(!scratch.file(".backups").exists());
+
+    // x, then y: the same backup as `cargo xtask reset`, and the stub back.
+    watch.press(b"x");
+    watch.press(b"y");
+    let said = watch.until("the reset", |l| l.starts_with("01-bind is back to its stub."));
+    assert!(said.contains("Your version is in .backups/01-bind-"), "{said}");
+    assert_eq!(fs::read_to_string(&lib).unwrap(), stub);
+    let backups: Vec<PathBuf> = fs::read_dir(scratch.file(".backups")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(fs::read_to_string(backups[0].join("src/lib.rs")).unwrap(), "// my work in progress\n");
+
+    // l lists every exercise, the one watched marked; a number there watches that one.
+    watch.press(b"l");
+    watch.until("the list", |l| l.starts_with("▸ · 01-bind ") && l.contains("not started"));
+    watch.until("the list's keys", |l| l.starts_with("1–7 watch that exercise"));
+    watch.press(b"3");
+    watch.until("exercise 03", |l| l == "sockets-course watch  03-client (3 of 7)");
+
+    // c grades every exercise in one grade (this scratch kit cannot build, which is all the same
+    // here), then shows the list.
+    watch.press(b"c");
+    watch.until("a grade of every exercise", |l| l.ends_with("Building exercises and its checks…"));
+    watch.until("its end", |l| l.starts_with("Graded every exercise") || l.contains("the grade could not run"));
+
+    // Ctrl-C quits cleanly.
+    watch.press(&[3]);
+    watch.until("the goodbye", |l| l == "Stopped watching.");
+    let started = Instant::now();
+    while watch.child.try_wait().unwrap().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "watch did not end after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -41,22 +41,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
 
 /// The table, the bar and what to do next.
 pub fn render(standings: &[Standing], style: &Style) -> String {
-    let mut out = String::new();
-    let name_width = standings.iter().map(|s| s.name.len()).max().unwrap_or(0);
-    for standing in standings {
-        let (mark, label) = match standing.state {
-            Some(State::Done) => (style.green("✓"), style.green(&format!("{:<11}", State::Done.label()))),
-            Some(State::InProgress) => (style.yellow("…"), style.yellow(&format!("{:<11}", State::InProgress.label()))),
-            Some(State::NotStarted) => (style.dim("·"), style.dim(&format!("{:<11}", State::NotStarted.label()))),
-            None => (style.dim("?"), style.dim(&format!("{:<11}", "not graded"))),
-        };
-        let passed = standing.passed.map_or_else(|| "?".to_owned(), |p| p.to_string());
-        out.push_str(&format!(
-            "  {mark} {:<name_width$}  {label}  {:>5}\n",
-            standing.name,
-            format!("{passed}/{}", standing.total)
-        ));
-    }
+    let mut out = table(standings, style);
     let passed: usize = standings.iter().filter_map(|s| s.passed).sum();
     let total: usize = standings.iter().map(|s| s.total).sum();
     let done = standings.iter().filter(|s| s.state == Some(State::Done)).count();
@@ -73,6 +58,27 @@ pub fn render(standings: &[Standing], style: &Style) -> String {
             ))
         }
         None => out.push_str(&style.green("Every exercise is done: the chapter is complete.\n")),
+    }
+    out
+}
+
+/// One line per exercise: its state and its score (`watch` shows it too, on `l`).
+pub fn table(standings: &[Standing], style: &Style) -> String {
+    let mut out = String::new();
+    let name_width = standings.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for standing in standings {
+        let (mark, label) = match standing.state {
+            Some(State::Done) => (style.green("✓"), style.green(&format!("{:<11}", State::Done.label()))),
+            Some(State::InProgress) => (style.yellow("…"), style.yellow(&format!("{:<11}", State::InProgress.label()))),
+            Some(State::NotStarted) => (style.dim("·"), style.dim(&format!("{:<11}", State::NotStarted.label()))),
+            None => (style.dim("?"), style.dim(&format!("{:<11}", "not graded"))),
+        };
+        let passed = standing.passed.map_or_else(|| "?".to_owned(), |p| p.to_string());
+        out.push_str(&format!(
+            "  {mark} {:<name_width$}  {label}  {:>5}\n",
+            standing.name,
+            format!("{passed}/{}", standing.total)
+        ));
     }
     out
 }

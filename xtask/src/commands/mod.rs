@@ -8,5 +8,6 @@ pub mod list;
 pub mod release;
 pub mod reset;
 pub mod stress;
+pub mod talk;
 pub mod verify;
 pub mod watch;

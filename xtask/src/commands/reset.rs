@@ -1,8 +1,8 @@
-//! `cargo xtask reset EXERCISE [--yes]`: puts an exercise back to its stub, as committed in git
-//! (see `stub` for which commit), after asking. Never loses work: the student's files are first
-//! copied, whole, to `.backups/NN-name-DATE-TIME/` at the kit's root (outside `target/`, which
-//! `cargo clean` empties), and that path is printed. Without a terminal to ask on, it refuses
-//! unless `--yes` is given.
+//! `cargo xtask reset EXERCISE [--yes]` (and `x` in `watch`, through [`Plan`]): puts an exercise
+//! back to its stub, as committed in git (see `stub` for which commit), after asking. Never loses
+//! work: the student's files are first copied, whole, to `.backups/NN-name-DATE-TIME/` at the
+//! kit's root (outside `target/`, which `cargo clean` empties), and that path is printed. Without
+//! a terminal to ask on, it refuses unless `--yes` is given.
 
 use std::ffi::OsString;
 use std::fs;
@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::cli::{self, Error};
 use crate::files;
-use crate::stub::{self, Differences};
+use crate::stub::{self, Differences, Stub};
 use crate::style::Style;
 
 pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
@@ -34,40 +34,22 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     }
     let kit = cli::kit();
     let exercise = cli::select_one(&kit, named, "reset")?;
-    let dir = kit.root.join("exercises").join(&exercise);
-    let stub = stub::find(&kit, &exercise).map_err(|why| cli::error(format!("nothing was changed: {why}")))?;
-    let differences = stub.differences(&dir).map_err(|e| cli::error(format!("cannot read {}: {e}", dir.display())))?;
+    let plan = Plan::make(&kit.root, &exercise).map_err(cli::error)?;
     let style = Style::for_stdout();
-    if differences.is_empty() {
-        println!("{exercise} already is its stub (as committed in {}): nothing to reset.", stub.source);
+    if plan.is_empty() {
+        println!("{}", plan.nothing_to_do());
         return Ok(ExitCode::SUCCESS);
     }
-
-    println!("{}", style.bold(&format!("Reset {exercise} to its stub, as committed in {}:", stub.source)));
-    for path in &differences.restore {
-        let what = if dir.join(path).exists() { "restore" } else { "recreate" };
-        println!("  {what} {}", path.display());
+    for line in plan.describe(&style) {
+        println!("{line}");
     }
-    for path in &differences.remove {
-        println!("  remove  {} (not in the stub)", path.display());
-    }
-    if !stub.looks_like_a_stub() {
-        println!(
-            "{}",
-            style.yellow(
-                "note: that version has no todo!() left: it may be your own work committed on a branch \
-                 without upstream, not the kit's stub"
-            )
-        );
-    }
-    println!("Your current files are copied to a backup first; nothing is lost.");
     if !yes {
         if !io::stdin().is_terminal() {
             return Err(cli::error(format!(
                 "not resetting {exercise}: there is no terminal to ask for confirmation; add --yes to reset anyway"
             )));
         }
-        print!("Reset {exercise}? [y/N] ");
+        print!("{} [y/N] ", plan.question());
         let _ = io::stdout().flush();
         let mut answer = String::new();
         io::stdin().lock().read_line(&mut answer).map_err(|e| cli::error(format!("cannot read the answer: {e}")))?;
@@ -76,15 +58,79 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             return Ok(ExitCode::FAILURE);
         }
     }
-
-    let backup = backup(&kit.root, &exercise, &dir).map_err(|e| cli::error(format!("nothing was changed: {e}")))?;
-    restore(&dir, &stub.files, &differences).map_err(|e| {
-        cli::error(format!("the reset stopped half-way ({e}); your files are safe in {}", backup.display()))
-    })?;
-    let shown = backup.strip_prefix(&kit.root).unwrap_or(&backup);
-    println!("{}", style.green(&format!("{exercise} is back to its stub.")));
-    println!("Your version is in {}/ (copy files back from there to undo).", shown.display());
+    for line in plan.apply(&style).map_err(cli::error)? {
+        println!("{line}");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A reset of one exercise, worked out and not yet done: `reset` and watch's `x` show it, ask, and
+/// then apply it, with the same words and the same backup.
+pub struct Plan {
+    root: PathBuf,
+    exercise: String,
+    dir: PathBuf,
+    stub: Stub,
+    differences: Differences,
+}
+
+impl Plan {
+    /// What resetting `exercise` of the kit at `root` would change, or why it cannot be reset.
+    pub fn make(root: &Path, exercise: &str) -> Result<Plan, String> {
+        let kit = grader::tree::Kit::at(root);
+        let dir = root.join("exercises").join(exercise);
+        let stub = stub::find(&kit, exercise).map_err(|why| format!("nothing was changed: {why}"))?;
+        let differences = stub.differences(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        Ok(Plan { root: root.to_path_buf(), exercise: exercise.to_owned(), dir, stub, differences })
+    }
+
+    /// True when the exercise already is its stub.
+    pub fn is_empty(&self) -> bool {
+        self.differences.is_empty()
+    }
+
+    /// What is said when there is nothing to reset.
+    pub fn nothing_to_do(&self) -> String {
+        format!("{} already is its stub (as committed in {}): nothing to reset.", self.exercise, self.stub.source)
+    }
+
+    /// What the reset would do, file by file, and that a backup comes first.
+    pub fn describe(&self, style: &Style) -> Vec<String> {
+        let mut lines =
+            vec![style.bold(&format!("Reset {} to its stub, as committed in {}:", self.exercise, self.stub.source))];
+        for path in &self.differences.restore {
+            let what = if self.dir.join(path).exists() { "restore" } else { "recreate" };
+            lines.push(format!("  {what} {}", path.display()));
+        }
+        for path in &self.differences.remove {
+            lines.push(format!("  remove  {} (not in the stub)", path.display()));
+        }
+        if !self.stub.looks_like_a_stub() {
+            lines.push(style.yellow(
+                "note: that version has no todo!() left: it may be your own work committed on a branch \
+                 without upstream, not the kit's stub",
+            ));
+        }
+        lines.push("Your current files are copied to a backup first; nothing is lost.".to_owned());
+        lines
+    }
+
+    /// The question to confirm it.
+    pub fn question(&self) -> String {
+        format!("Reset {}?", self.exercise)
+    }
+
+    /// Backs the exercise up, puts the stub back, and says where the backup is.
+    pub fn apply(&self, style: &Style) -> Result<Vec<String>, String> {
+        let backup = backup(&self.root, &self.exercise, &self.dir).map_err(|e| format!("nothing was changed: {e}"))?;
+        restore(&self.dir, &self.stub.files, &self.differences)
+            .map_err(|e| format!("the reset stopped half-way ({e}); your files are safe in {}", backup.display()))?;
+        let shown = backup.strip_prefix(&self.root).unwrap_or(&backup);
+        Ok(vec![
+            style.green(&format!("{} is back to its stub.", self.exercise)),
+            format!("Your version is in {}/ (copy files back from there to undo).", shown.display()),
+        ])
+    }
 }
 
 /// Copies every file of the exercise (build output aside) to a new folder under `.backups/`, and

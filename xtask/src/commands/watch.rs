@@ -2,6 +2,11 @@
 //! the current exercise re-grades it; the screen shows its result (one failure at a time) and the
 //! chapter's progress; when it passes, watch moves on to the next exercise.
 //!
+//! - The screen fits the terminal (see `render::screen`): the failing check's title, what was
+//!   expected and what happened are never cut; a resize (SIGWINCH) redraws it.
+//! - Keys: q quits, r grades again, n/p change exercise, h shows the next hint, l the list of
+//!   exercises (and a digit there picks one), c grades every exercise, x resets the current one
+//!   with the same backup and question as `cargo xtask reset` (see [`Plan`]).
 //! - File events come from `notify` (inotify on Linux), debounced: an editor's burst of writes on
 //!   one save is one grade.
 //! - One grade at a time: a save during a grade marks it stale, and a new grade starts as soon as
@@ -28,9 +33,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{self, Error};
 use crate::commands::grade::progress_line;
+use crate::commands::list;
+use crate::commands::reset::Plan;
 use crate::guide::{self, Seen};
 use crate::progress::{self, Standing, State};
-use crate::render::human::{self, Detail, Layout};
+use crate::render::human;
+use crate::render::screen::{self, Block};
 use crate::style::Style;
 use crate::term::{self, RawKeys};
 
@@ -112,6 +120,8 @@ struct Running {
     id: u64,
     child: Child,
     started: Instant,
+    /// True for `c`: every exercise, not only the current one.
+    all: bool,
 }
 
 impl Running {
@@ -126,6 +136,23 @@ impl Running {
     }
 }
 
+/// What the screen shows between the header and the keys.
+enum Mode {
+    /// The current exercise's last result.
+    Exercise,
+    /// Every exercise with its state (`l`).
+    List,
+    /// A reset of the current exercise, waiting for `y` (`x`).
+    Confirm(Plan),
+}
+
+/// A hint on screen, and the command that shows it whole.
+struct Hint {
+    heading: String,
+    text: String,
+    command: String,
+}
+
 struct Watch {
     kit: grader::tree::Kit,
     exercises: Vec<String>,
@@ -135,15 +162,16 @@ struct Watch {
     running: Option<Running>,
     next_id: u64,
     stale: bool,
-    /// True when the student picked the current exercise (by name, or with n/p).
+    /// True when the student picked the current exercise (by name, with n/p, or from the list).
     picked: bool,
     /// The key (a hash of the files) of the exercise as the last grade started: a file event
     /// that leaves it unchanged is no save.
     graded_key: Option<String>,
     status: String,
     news: Option<String>,
-    hint: Option<String>,
+    hint: Option<Hint>,
     result: Option<ExerciseReport>,
+    mode: Mode,
     events: Sender<Event>,
     terminal: bool,
     tick: usize,
@@ -198,6 +226,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         .map_err(|e| cli::error(format!("cannot watch {}: {e}", watched.display())))?;
 
     term::on_termination();
+    term::on_resize();
     let keys = RawKeys::enable();
     read_keys(events.clone());
     let terminal = io::stdout().is_terminal();
@@ -219,11 +248,12 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         news: None,
         hint: None,
         result: None,
+        mode: Mode::Exercise,
         events,
         terminal,
         tick: 0,
     };
-    watch.start_grade();
+    watch.start_grade(false);
     watch.draw();
     let outcome = watch.run_loop(&received, &watched);
     // Leaving, whatever the reason: the grade goes, the terminal comes back as it was.
@@ -264,6 +294,9 @@ impl Watch {
             if term::terminated() {
                 return Ok(());
             }
+            if term::resized() {
+                self.draw();
+            }
             // The spinner turns at its own pace, however many events come in between.
             if self.running.is_some() && last_turn.elapsed() >= term::TICK {
                 last_turn = Instant::now();
@@ -276,13 +309,11 @@ impl Watch {
                 Err(RecvTimeoutError::Disconnected) => return Ok(()),
             };
             match event {
-                // q, Q, Ctrl-C, Ctrl-D, Esc.
-                Event::Key(b'q' | b'Q' | 3 | 4 | 27) => return Ok(()),
-                Event::Key(b'r' | b'\r' | b'\n') => self.request_grade(),
-                Event::Key(b'n') => self.switch_to((self.current + 1).min(self.exercises.len() - 1)),
-                Event::Key(b'p') => self.switch_to(self.current.saturating_sub(1)),
-                Event::Key(b'h') => self.show_hint(),
-                Event::Key(_) => continue,
+                Event::Key(key) => {
+                    if !self.key(key) {
+                        return Ok(());
+                    }
+                }
                 Event::Changed(paths) => {
                     let name = self.name().to_owned();
                     let ours = paths.iter().any(|path| {
@@ -308,21 +339,75 @@ impl Watch {
                         continue; // a grade that was stopped
                     }
                     let running = self.running.take().expect("checked above");
-                    let elapsed = running.started.elapsed();
+                    let (elapsed, all) = (running.started.elapsed(), running.all);
                     running.stop();
-                    self.finished(result, elapsed);
+                    self.finished(result, elapsed, all);
                 }
             }
             self.draw();
         }
     }
 
+    /// Reacts to a key; false to quit.
+    fn key(&mut self, key: u8) -> bool {
+        // Ctrl-C and Ctrl-D quit from anywhere, a question included.
+        if matches!(key, 3 | 4) {
+            return false;
+        }
+        match std::mem::replace(&mut self.mode, Mode::Exercise) {
+            Mode::Confirm(_) => {
+                if matches!(key, b'y' | b'Y') {
+                    self.reset();
+                } else {
+                    self.news = Some(format!("Nothing was changed: {} is as you left it.", self.name()));
+                }
+            }
+            Mode::List => match key {
+                b'1'..=b'9' if usize::from(key - b'1') < self.exercises.len() => {
+                    self.switch_to(usize::from(key - b'1'));
+                }
+                b'c' => {
+                    self.mode = Mode::List;
+                    self.grade_all();
+                }
+                // Back to the exercise.
+                b'l' | b'q' | b'Q' | 27 | b'\r' | b'\n' => {}
+                _ => self.mode = Mode::List,
+            },
+            Mode::Exercise => match key {
+                // q, Q, Esc.
+                b'q' | b'Q' | 27 => return false,
+                b'r' | b'\r' | b'\n' => self.request_grade(),
+                b'n' => self.switch_to((self.current + 1).min(self.exercises.len() - 1)),
+                b'p' => self.switch_to(self.current.saturating_sub(1)),
+                b'h' => self.show_hint(),
+                b'l' => {
+                    // What changed since the last grade (a reset, say) shows in the list.
+                    self.standings = progress::standings(&self.kit, &self.exercises);
+                    self.mode = Mode::List;
+                }
+                b'c' => self.grade_all(),
+                b'x' => self.ask_reset(),
+                _ => {}
+            },
+        }
+        true
+    }
+
     /// A save (or `r`): grade now, or right after the grade that is running.
     fn request_grade(&mut self) {
         self.stale = true;
         if self.running.is_none() {
-            self.start_grade();
+            self.start_grade(false);
         }
+    }
+
+    /// `c`: grades every exercise at once, in place of any grade running (it covers that one).
+    fn grade_all(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop();
+        }
+        self.start_grade(true);
     }
 
     fn switch_to(&mut self, index: usize) {
@@ -347,20 +432,52 @@ impl Watch {
                 let mut seen = Seen::load(&self.kit);
                 let n = (seen.get(&name) + 1).min(hints.len());
                 seen.record(&name, n);
-                let text: Vec<String> = hints[n - 1].lines().map(|l| format!("  {l}")).collect();
-                format!("Hint {n} of {} (h for the next):\n{}", hints.len(), text.join("\n"))
+                Hint {
+                    heading: format!("Hint {n} of {} (h for the next):", hints.len()),
+                    text: hints[n - 1].clone(),
+                    command: format!("cargo xtask hint {} {n}", &name[..2]),
+                }
             }
-            Err(why) => why,
+            Err(why) => Hint { heading: why, text: String::new(), command: format!("cargo xtask hint {}", &name[..2]) },
         });
     }
 
-    fn start_grade(&mut self) {
+    /// `x`: shows what a reset would change and asks, as `cargo xtask reset` does.
+    fn ask_reset(&mut self) {
+        match Plan::make(&self.kit.root, self.name()) {
+            Ok(plan) if plan.is_empty() => self.news = Some(plan.nothing_to_do()),
+            Ok(plan) => self.mode = Mode::Confirm(plan),
+            Err(why) => self.news = Some(why),
+        }
+    }
+
+    /// The student said yes: back up, reset, and grade the stub. The plan is made again, in case a
+    /// file was saved while the question was on screen: what is reset is what is there now.
+    fn reset(&mut self) {
+        let done = Plan::make(&self.kit.root, self.name()).and_then(|plan| {
+            if plan.is_empty() { Ok(vec![plan.nothing_to_do()]) } else { plan.apply(&Style::plain()) }
+        });
+        match done {
+            Ok(said) => {
+                self.news = Some(said.join(" "));
+                self.hint = None;
+                self.request_grade();
+            }
+            Err(why) => self.news = Some(why),
+        }
+    }
+
+    fn start_grade(&mut self, all: bool) {
         self.stale = false;
         self.graded_key = Some(progress::key(&self.kit, self.name()));
         self.next_id += 1;
         let id = self.next_id;
-        let mut command = Command::new(std::env::current_exe().unwrap_or_else(|_| "xtask".into()));
-        command.arg(WORKER).arg(self.name());
+        let mut command = Command::new(own_program());
+        command.arg(WORKER);
+        // No exercise named: the worker grades them all.
+        if !all {
+            command.arg(self.name());
+        }
         if let Some(jobs) = self.jobs {
             command.arg("-j").arg(jobs.to_string());
         }
@@ -368,14 +485,16 @@ impl Watch {
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(error) => {
-                self.news = Some(format!("cannot start a grade: {error}"));
+                // On the status line, so that the news (a reset, say) stays on screen.
+                self.status = format!("cannot start a grade: {error}; press r to try again");
                 return;
             }
         };
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
         let events = self.events.clone();
-        let tree = format!("exercises/{}", self.name());
+        let tree = if all { "exercises".to_owned() } else { tree_of(self.name()) };
+        self.status = progress_line(&tree, &Progress::Building);
         thread::spawn(move || {
             let mut result = None;
             for line in BufReader::new(stdout).lines() {
@@ -400,11 +519,10 @@ impl Watch {
             });
             let _ = events.send(Event::Finished(id, result));
         });
-        self.status = progress_line(&tree_of(self.name()), &Progress::Building);
-        self.running = Some(Running { id, child, started: Instant::now() });
+        self.running = Some(Running { id, child, started: Instant::now(), all });
     }
 
-    fn finished(&mut self, result: Result<Report, String>, elapsed: Duration) {
+    fn finished(&mut self, result: Result<Report, String>, elapsed: Duration, all: bool) {
         let report = match result {
             Ok(report) => report,
             Err(error) => {
@@ -414,17 +532,35 @@ impl Watch {
             }
         };
         self.standings = progress::standings(&self.kit, &self.exercises);
-        let Some(exercise) = report.exercises.into_iter().find(|e| e.name == self.exercises[self.current]) else {
+        // What was just graded is known, even when its files changed since (then its result was not
+        // cached, and the standing is unknown).
+        for exercise in &report.exercises {
+            if let Some(standing) = self.standings.iter_mut().find(|s| s.name == exercise.name && s.state.is_none()) {
+                standing.state = Some(progress::state_of(exercise));
+                standing.passed = Some(exercise.passed());
+                standing.total = exercise.checks.len();
+            }
+        }
+        let current = self.exercises[self.current].clone();
+        let Some(exercise) = report.exercises.into_iter().find(|e| e.name == current) else {
             self.start_if_stale();
             return;
         };
-        let complete = exercise.complete();
-        // What was just graded is known, whether or not its files changed since.
-        if let Some(standing) = self.standings.iter_mut().find(|s| s.name == exercise.name) {
-            standing.state = Some(progress::state_of(&exercise));
-            standing.passed = Some(exercise.passed());
-            standing.total = exercise.checks.len();
+        if all {
+            let passed: usize = self.standings.iter().filter_map(|s| s.passed).sum();
+            let total: usize = self.standings.iter().map(|s| s.total).sum();
+            let done = self.standings.iter().filter(|s| s.state == Some(State::Done)).count();
+            self.news = Some(format!(
+                "Graded every exercise: {passed}/{total} checks pass, {done} of {} exercises done.",
+                self.exercises.len()
+            ));
+            self.status = format!("Graded every exercise in {:.1} s.", elapsed.as_secs_f64());
+            self.result = Some(exercise);
+            self.mode = Mode::List;
+            self.start_if_stale();
+            return;
         }
+        let complete = exercise.complete();
         self.status = format!(
             "Graded {} in {:.1} s. Save a file of exercises/{}/ to grade again.",
             exercise.name,
@@ -437,7 +573,7 @@ impl Watch {
         let move_on = complete && (came_to_pass || !self.picked);
         self.result = Some(exercise);
         if self.stale {
-            self.start_grade();
+            self.start_grade(false);
             return;
         }
         if move_on {
@@ -454,7 +590,7 @@ impl Watch {
                     ));
                     self.current = next;
                     self.hint = None;
-                    self.start_grade();
+                    self.start_grade(false);
                 }
                 None => {
                     self.news =
@@ -468,49 +604,22 @@ impl Watch {
 
     fn start_if_stale(&mut self) {
         if self.stale {
-            self.start_grade();
+            self.start_grade(false);
         }
     }
 
-    /// The whole screen: header with progress, the result, news and hint, keys, status line.
+    /// The whole screen, fitted to the terminal: header with progress, news, the result (or the
+    /// list, or a question), a hint, the keys, the status line.
     fn draw(&self) {
         let style = Style::for_stdout();
-        let width = term::stdout_width();
+        let size = if self.terminal { term::stdout_size() } else { None };
+        let lines = screen::fit(&self.blocks(&style, size.map(|s| s.width)), size);
         let mut out = String::new();
         if self.terminal {
             out.push_str("\x1b[H\x1b[2J");
         }
-        let passed: usize = self.standings.iter().filter_map(|s| s.passed).sum();
-        let total: usize = self.standings.iter().map(|s| s.total).sum();
-        let done = self.standings.iter().filter(|s| s.state == Some(State::Done)).count();
-        out.push_str(&format!(
-            "{}  {} ({} of {})\n",
-            style.bold("sockets-course watch"),
-            self.name(),
-            self.current + 1,
-            self.exercises.len()
-        ));
-        out.push_str(&format!(
-            "Progress {} {passed}/{total} checks, {done}/{} exercises done\n\n",
-            progress::bar(passed, total, 24),
-            self.exercises.len()
-        ));
-        if let Some(news) = &self.news {
-            out.push_str(&format!("{}\n\n", style.green(news)));
-        }
-        match &self.result {
-            Some(result) => {
-                let layout = Layout { style, detail: Detail::FirstFailure, width };
-                out.push_str(&human::exercise_section(result, &layout));
-            }
-            None => out.push_str(&format!("{}\n\n", style.dim(&format!("{}: grading…", self.name())))),
-        }
-        if let Some(hint) = &self.hint {
-            out.push_str(&format!("{hint}\n\n"));
-        }
-        out.push_str(&style.dim("q quit · r grade again · n/p next/previous exercise · h hint"));
-        out.push('\n');
-        out.push_str(&self.status_line());
+        out.push_str(&lines.join("\n"));
+        // On a terminal the cursor stays on the status line, which the spinner redraws in place.
         if !self.terminal {
             out.push('\n');
         }
@@ -518,10 +627,102 @@ impl Watch {
         let _ = io::stdout().flush();
     }
 
+    fn blocks(&self, style: &Style, width: Option<usize>) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        let title = format!(
+            "{}  {} ({} of {})",
+            style.bold("sockets-course watch"),
+            self.name(),
+            self.current + 1,
+            self.exercises.len()
+        );
+        blocks.push(Block::text("", 0, &title, width, screen::ALWAYS));
+        blocks.push(Block::new(vec![self.progress_line(width)], screen::FRAME));
+        blocks.push(Block::blank(screen::FRAME));
+        if let Some(news) = &self.news {
+            let news = if news.starts_with('✓') { style.green(news) } else { news.clone() };
+            blocks.push(Block::text("", 0, &news, width, screen::ASKED).keep(1));
+            blocks.push(Block::blank(screen::FRAME));
+        }
+        let keys = match &self.mode {
+            Mode::List => {
+                let mut rows: Vec<String> = list::table(&self.standings, style).lines().map(str::to_owned).collect();
+                if let Some(row) = rows.get_mut(self.current) {
+                    // The exercise being watched: its row starts with a pointer instead of a space.
+                    row.replace_range(..1, "▸");
+                }
+                blocks.push(Block::new(rows, screen::ASKED));
+                let last = self.exercises.len().min(9);
+                format!("1–{last} watch that exercise · l or q back · c check all · Ctrl-C quit")
+            }
+            Mode::Confirm(plan) => {
+                let mut lines = Vec::new();
+                for line in plan.describe(style) {
+                    // The file lines are indented under the heading; wrapped, they stay so.
+                    let (first, indent) = if line.starts_with("  ") { ("  ", 4) } else { ("", 2) };
+                    let mut out = String::new();
+                    human::wrapped(&mut out, first, indent, line.trim_start(), width);
+                    lines.extend(out.lines().map(str::to_owned));
+                }
+                let command = format!("cargo xtask reset {}", &self.name()[..2]);
+                blocks.push(
+                    Block::new(lines, screen::ASKED)
+                        .keep(1)
+                        .note(move |n| format!("  … and {n} more lines: `{command}` lists every file")),
+                );
+                blocks.push(Block::blank(screen::FRAME));
+                let question = format!("{} Press y to reset it; any other key keeps your files.", plan.question());
+                blocks.push(Block::text("", 0, &style.bold(&question), width, screen::ALWAYS));
+                "y reset · any other key: keep your files · Ctrl-C quit".to_owned()
+            }
+            Mode::Exercise => {
+                match &self.result {
+                    Some(result) => blocks.extend(screen::exercise(result, style, width)),
+                    None => {
+                        let grading = style.dim(&format!("{}: grading…", self.name()));
+                        blocks.push(Block::text("", 0, &grading, width, screen::ALWAYS));
+                    }
+                }
+                if let Some(hint) = &self.hint {
+                    blocks.push(Block::blank(screen::FRAME));
+                    let mut lines = Block::text("", 0, &style.bold(&hint.heading), width, screen::ASKED).lines;
+                    lines.extend(screen::reflow(&hint.text, 2, width));
+                    let command = hint.command.clone();
+                    blocks.push(
+                        Block::new(lines, screen::ASKED)
+                            .keep(2)
+                            .note(move |_| format!("  … (cut to fit: `{command}` shows it whole)")),
+                    );
+                }
+                "q quit · r grade again · n/p next/previous exercise · h hint · l list · c check all · x reset"
+                    .to_owned()
+            }
+        };
+        blocks.push(Block::blank(screen::FRAME));
+        blocks.push(Block::text("", 0, &style.dim(&keys), width, screen::ALWAYS));
+        blocks.push(Block::new(vec![self.status_line()], screen::ALWAYS));
+        blocks
+    }
+
+    /// `Progress [████░░░░] 12/62 checks, 1/7 exercises done`, the bar narrowed to fit.
+    fn progress_line(&self, width: Option<usize>) -> String {
+        let passed: usize = self.standings.iter().filter_map(|s| s.passed).sum();
+        let total: usize = self.standings.iter().map(|s| s.total).sum();
+        let done = self.standings.iter().filter(|s| s.state == Some(State::Done)).count();
+        let counts = format!("{passed}/{total} checks, {done}/{} exercises done", self.exercises.len());
+        let room = width.map_or(24, |w| w.saturating_sub("Progress [] ".len() + counts.len()).min(24));
+        if room >= 5 { format!("Progress {} {counts}", progress::bar(passed, total, room)) } else { counts }
+    }
+
     /// Redraws only the last line (the status), in place.
     fn draw_status(&self) {
         if self.terminal {
-            print!("\r\x1b[2K{}", self.status_line());
+            let line = self.status_line();
+            let line = match term::stdout_size() {
+                Some(size) => screen::cut(&line, size.width),
+                None => line,
+            };
+            print!("\r\x1b[2K{line}");
             let _ = io::stdout().flush();
         }
     }
@@ -532,6 +733,17 @@ impl Watch {
             None => self.status.clone(),
         }
     }
+}
+
+/// This very program, to run as a grade's worker. On Linux, `/proc/self/exe` still runs it when its
+/// file was replaced since it started (a rebuild of xtask while watch runs), where its path would
+/// name the new file, or nothing for a moment.
+fn own_program() -> PathBuf {
+    let proc_self = Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && proc_self.exists() {
+        return proc_self.to_path_buf();
+    }
+    std::env::current_exe().unwrap_or_else(|_| "xtask".into())
 }
 
 fn tree_of(exercise: &str) -> String {

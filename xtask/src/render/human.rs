@@ -27,8 +27,6 @@ const MIN_ROOM: usize = 20;
 pub enum Detail {
     /// Only the totals.
     Totals,
-    /// Every check's line, and details of the first failure only (`watch`: one thing at a time).
-    FirstFailure,
     /// Every check's line, and details of failures.
     Failures,
     /// Details of passed checks too.
@@ -46,27 +44,65 @@ pub struct Layout {
     pub width: Option<usize>,
 }
 
-/// The report as text.
-pub fn render(report: &Report, layout: &Layout) -> String {
+/// What a grade of the student's own tree (`exercises/`) knows beyond the report.
+#[derive(Clone, Debug, Default)]
+pub struct Student {
+    /// The exercises still equal to their stub. Each is one line ("not started"), but for the first
+    /// exercise to work on: a first grade shows one exercise's failures, not every failure of the
+    /// chapter.
+    pub stubs: Vec<String>,
+}
+
+/// The report as text; `student` when it is a grade of the student's own tree.
+pub fn render(report: &Report, layout: &Layout, student: Option<&Student>) -> String {
     let style = &layout.style;
     let mut out = String::new();
+    let next = report.exercises.iter().find(|e| !e.complete());
     if layout.detail != Detail::Totals {
+        let not_started = |exercise: &ExerciseReport| {
+            student.is_some_and(|s| s.stubs.contains(&exercise.name))
+                && next.is_none_or(|next| next.name != exercise.name)
+        };
+        let width = report.exercises.iter().filter(|e| not_started(e)).map(|e| e.name.len()).max().unwrap_or(0);
+        let mut in_a_run = false;
         for exercise in &report.exercises {
+            if not_started(exercise) {
+                let name = style.bold(&format!("{:<width$}", exercise.name));
+                let count = plural(exercise.checks.len() as u64, "check");
+                let _ = writeln!(out, "{name}  {}", style.dim(&format!("not started: {count}")));
+                in_a_run = true;
+                continue;
+            }
+            if std::mem::take(&mut in_a_run) {
+                out.push('\n');
+            }
             out.push_str(&exercise_section(exercise, layout));
+        }
+        if in_a_run {
+            out.push('\n');
         }
     }
     let checks = format!("{}/{} checks passed", report.passed(), report.total());
     let points = format!("{}/{} points", report.score(), report.max_score());
     let exercises = format!("{}/{} exercises complete", report.complete(), report.exercises.len());
     let total = format!("Total: {checks}, {points}, {exercises}");
-    let _ = writeln!(out, "{}", if report.all_passed() { style.green(&total) } else { style.bold(&total) });
+    let total = if report.all_passed() { style.green(&total) } else { style.bold(&total) };
+    wrapped(&mut out, "", 0, &total, layout.width);
     if report.withheld() > 0 {
-        let _ = writeln!(out, "{}", private_line(report.withheld()));
+        wrapped(&mut out, "", 0, &private_line(report.withheld()), layout.width);
     }
     if layout.detail != Detail::Totals
-        && let Some(next) = report.exercises.iter().find(|e| !e.complete())
+        && let Some(next) = next
     {
-        let _ = writeln!(out, "Next: {} (the first exercise not complete yet)", next.name);
+        let line = match student {
+            Some(_) => format!(
+                "Next: {} (the first exercise not complete yet). Keep `cargo xtask watch` running beside your \
+                 editor: it grades the exercise at every save and shows one failure at a time.",
+                next.name
+            ),
+            None => format!("Next: {} (the first exercise not complete yet)", next.name),
+        };
+        wrapped(&mut out, "", 0, &line, layout.width);
     }
     if layout.detail == Detail::Everything && !report.isolation.is_empty() {
         let _ = writeln!(out, "{}", style.dim(&format!("Isolation: {}", report.isolation)));
@@ -99,18 +135,12 @@ pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
         let _ = writeln!(out);
         return out;
     }
-    let mut details_shown = false;
-    let mut details_held_back = 0;
     for check in &exercise.checks {
-        let failed = check.status != Status::Pass;
         let details = match layout.detail {
             Detail::Totals => false,
-            Detail::FirstFailure => failed && !details_shown,
-            Detail::Failures => failed,
+            Detail::Failures => check.status != Status::Pass,
             Detail::Everything => true,
         };
-        details_held_back += usize::from(failed && !details);
-        details_shown |= details && failed;
         check_lines(&mut out, check, layout, details);
     }
     if !exercise.ignored.is_empty() {
@@ -120,29 +150,23 @@ pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
     if exercise.withheld > 0 {
         let _ = writeln!(out, "  {}", style.dim(&private_line(exercise.withheld)));
     }
-    if details_held_back > 0 {
-        let _ = writeln!(
-            out,
-            "  {}",
-            style.dim(&format!(
-                "(one failure at a time; `cargo xtask grade {}` shows all {} failing checks)",
-                exercise.name,
-                details_held_back + 1
-            ))
-        );
-    }
     let _ = writeln!(out);
     out
 }
 
-fn check_lines(out: &mut String, check: &CheckReport, layout: &Layout, details: bool) {
-    let style = &layout.style;
-    let mark = match check.status {
+/// The mark before a check's title: passed, failed, timed out, or the grader's own error.
+pub(crate) fn mark(check: &CheckReport, style: &Style) -> String {
+    match check.status {
         Status::Pass => style.green("✓"),
         Status::Fail => style.red("✗"),
         Status::Timeout => style.yellow("✗ timed out:"),
         Status::Error => style.yellow("! grader error:"),
-    };
+    }
+}
+
+fn check_lines(out: &mut String, check: &CheckReport, layout: &Layout, details: bool) {
+    let style = &layout.style;
+    let mark = mark(check, style);
     // Most checks are worth one point; only the heavier ones say so.
     let worth = if check.points == 1 { String::new() } else { format!(" ({} points)", check.points) };
     wrapped(out, &format!("  {mark} "), 4, &format!("{}{worth}", check.title), layout.width);
@@ -177,7 +201,7 @@ fn dedent(text: &str) -> String {
 }
 
 /// How far the details of a check are indented under its line.
-const DETAIL_INDENT: &str = "      ";
+pub(crate) const DETAIL_INDENT: &str = "      ";
 
 fn fields(out: &mut String, check: &CheckReport, layout: &Layout) {
     let style = &layout.style;
@@ -218,7 +242,7 @@ fn fields(out: &mut String, check: &CheckReport, layout: &Layout) {
     }
 }
 
-fn stream(out: &mut String, heading: &str, output: &Output, layout: &Layout) {
+pub(crate) fn stream(out: &mut String, heading: &str, output: &Output, layout: &Layout) {
     if output.is_empty() {
         return;
     }
@@ -247,12 +271,12 @@ fn stream(out: &mut String, heading: &str, output: &Output, layout: &Layout) {
 }
 
 /// Says that private checks exist and when they run.
-fn private_line(count: usize) -> String {
+pub(crate) fn private_line(count: usize) -> String {
     let checks = plural(count as u64, "private check");
     format!("+ {checks}, not counted here: {} at final grading", if count == 1 { "it runs" } else { "they run" })
 }
 
-fn plural(n: u64, what: &str) -> String {
+pub(crate) fn plural(n: u64, what: &str) -> String {
     if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
@@ -282,7 +306,7 @@ pub fn clean(text: &str) -> String {
 
 /// Writes `first` (the prefix of the first line, `indent` columns wide on screen) and `text`,
 /// wrapped at word boundaries to `width` with later lines indented by `indent` spaces.
-fn wrapped(out: &mut String, first: &str, indent: usize, text: &str, width: Option<usize>) {
+pub(crate) fn wrapped(out: &mut String, first: &str, indent: usize, text: &str, width: Option<usize>) {
     let room = width.map(|w| w.saturating_sub(indent)).filter(|&room| room >= MIN_ROOM);
     let lines = match room {
         Some(room) => wrap(text, room),
@@ -331,7 +355,7 @@ pub fn wrap(text: &str, room: usize) -> Vec<String> {
 }
 
 /// Characters on screen: color escape sequences (`ESC [ … m`) take no room.
-fn visible_len(text: &str) -> usize {
+pub(crate) fn visible_len(text: &str) -> usize {
     let mut len = 0;
     let mut in_escape = false;
     for c in text.chars() {
@@ -442,14 +466,6 @@ mod tests {
     }
 
     #[test]
-    fn first_failure_mode_details_one_failure_and_says_how_to_see_the_rest() {
-        let checks = vec![failed("first"), failed("second"), failed("third")];
-        let out = exercise_section(&exercise(checks), &layout(Detail::FirstFailure, None));
-        assert_eq!(out.matches("      expected ").count(), 1, "{out}");
-        assert!(out.contains("`cargo xtask grade 03-client` shows all 3 failing checks"), "{out}");
-    }
-
-    #[test]
     fn student_text_cannot_start_a_line_or_drive_the_terminal() {
         let fake = "Total: 29/29 checks passed, 3/3 exercises complete";
         let fail = Fail::new("called bind").expected("Ok").got(format!("a panic: boom\n{fake}\r\x1b[1A"));
@@ -457,7 +473,7 @@ mod tests {
         check.fail = Some(fail);
         check.stdout = Output { text: format!("\r\x1b[2K{fake}\n✓ all good"), dropped: 0 };
         let report = Report { tree: "t".into(), exercises: vec![exercise(vec![check])], isolation: String::new() };
-        let out = render(&report, &layout(Detail::Failures, None));
+        let out = render(&report, &layout(Detail::Failures, None), None);
         let totals: Vec<&str> = out.lines().filter(|l| l.starts_with("Total: ")).collect();
         assert_eq!(totals.len(), 1, "{out}");
         assert!(totals[0].starts_with("Total: 0/1 checks passed"), "{out}");
