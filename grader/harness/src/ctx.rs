@@ -341,6 +341,13 @@ fn settle<R: DeserializeOwned + Debug>(transcript: &Transcript, call: &str, answ
             transcript.say(Who::Student, format!("returned a value of {bytes} bytes"));
             Err(Fail::new(did).expected("a value of a sensible size").got(format!("a value of {bytes} bytes")))
         }
+        Answer::Outcome(Outcome::Exhausted(why)) => {
+            transcript.say(Who::Student, format!("left no room for another thread: {why}"));
+            Err(Fail::new(did)
+                .expected("the process running your code to have room for the call")
+                .got(format!("it could not start a thread for it ({why})"))
+                .hint("your code started more threads or processes than it may have: does one end for each it starts?"))
+        }
         Answer::Outcome(Outcome::Refused(why)) => {
             Err(Fail { did, ..Fail::grader(format!("the student host could not perform the call: {why}")) })
         }

@@ -135,7 +135,7 @@ pub fn run<C: DeserializeOwned + Send + 'static>(perform: fn(C, &mut Given) -> P
         if let Err(error) = spawned {
             send(
                 &channel,
-                &Message::Reply { id, outcome: Outcome::Refused(format!("no thread for the call: {error}")) },
+                &Message::Reply { id, outcome: Outcome::Exhausted(format!("no thread for the call: {error}")) },
             );
         }
     }

@@ -63,6 +63,9 @@ pub enum Outcome {
     },
     /// The host could not perform the call as asked (an unknown handle, a missing socket).
     Refused(String),
+    /// The host could not start a thread for the call: student code used up the threads or
+    /// processes it may have.
+    Exhausted(String),
 }
 
 /// A panic in student code.
