@@ -12,6 +12,7 @@
 //! sockets the judge hands over. Whatever the host says is evidence for the judge, never a verdict.
 
 pub mod channel;
+pub mod interrupt;
 pub mod serve;
 pub mod wire;
 

@@ -19,6 +19,10 @@ fn perform(call: Call, _given: &mut Given) -> Performed {
         Call::Bind(text) => reply(bind::bind(&text).map(keep_listener).map_err(mirror)),
         Call::ParseAddress(text) => reply(bind::parse_address(&text).map_err(mirror)),
         Call::Classify(addr, error) => reply(mirror(bind::classify(addr, error.build()))),
+        Call::ClassifySource(addr, error) => {
+            let classified = bind::classify(addr, error.build());
+            reply(std::error::Error::source(&classified).map(ToString::to_string))
+        }
         Call::Display(error) => reply(original(error).to_string()),
     }
 }

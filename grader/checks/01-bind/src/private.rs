@@ -13,8 +13,13 @@ use crate::wire::{BindErr, Call};
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[
-    Check::new("other-errors-kept", "any other error is kept whole in BindError::Other", Step::Bind, other_errors_kept)
-        .private(),
+    Check::new(
+        "other-errors-kept",
+        "any other error is kept whole in BindError::Other, and is its source()",
+        Step::Bind,
+        other_errors_kept,
+    )
+    .private(),
     Check::new("error-messages", "each error's message is one line that names the address", Step::Bind, error_messages)
         .private(),
 ];
@@ -29,12 +34,26 @@ fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
         Call::Classify(addr, MakeError::with(io::ErrorKind::ConnectionReset, "reset")),
     )?;
     match got {
-        BindErr::Other(reported, error) if reported == addr && error.is(io::ErrorKind::ConnectionReset) => Ok(()),
-        other => Err(Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
-            .expected(format!("BindError::Other({addr}, the same error, kind ConnectionReset)"))
-            .got(short_debug(&other))
-            .hint("errors you do not recognise go into Other unchanged: do not relabel them")),
+        BindErr::Other(reported, error) if reported == addr && error.is(io::ErrorKind::ConnectionReset) => {}
+        other => {
+            return Err(Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
+                .expected(format!("BindError::Other({addr}, the same error, kind ConnectionReset)"))
+                .got(short_debug(&other))
+                .hint("errors you do not recognise go into Other unchanged: do not relabel them"));
+        }
     }
+    // Kept whole means reachable too: `source()` is how a caller (or `Box<dyn Error>`) gets at it.
+    let source: Option<String> = ctx.call(
+        &format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\")).source()"),
+        Call::ClassifySource(addr, MakeError::with(io::ErrorKind::ConnectionReset, "reset")),
+    )?;
+    if source.as_deref() != Some("reset") {
+        return Err(Fail::new(format!("called source() on what classify({addr}, a ConnectionReset error) returned"))
+            .expected("Some(the original error, \"reset\")")
+            .got(short_debug(&source))
+            .hint("keep the stub's `impl std::error::Error for BindError`: the source() of Other is its io::Error"));
+    }
+    Ok(())
 }
 
 fn error_messages(ctx: &mut Ctx) -> Outcome {

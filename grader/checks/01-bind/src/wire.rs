@@ -15,6 +15,9 @@ pub enum Call {
     ParseAddress(String),
     /// `classify(addr, error)` → `BindErr`.
     Classify(SocketAddr, MakeError),
+    /// `classify(addr, error)`, then `source()` of what it returned →
+    /// `Option<String>`: the source's `to_string()`, if there is one.
+    ClassifySource(SocketAddr, MakeError),
     /// `error.to_string()` of the student's `BindError` built from this value → `String`.
     Display(BindErr),
 }

@@ -1,7 +1,7 @@
 //! Hidden checks of exercise 02-accept-loop: one listening socket, a new socket per client, and a
 //! loop that survives clients that fail.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -55,7 +55,7 @@ const CHECKS: &[Check] = &[
     .points(2),
     Check::new(
         "silent-client",
-        "greet returns Ok and sends nothing to a client that left without a word",
+        "greet returns Ok and sends nothing to a client that ended its side without a word",
         Step::ReadWrite,
         silent_client,
     ),
@@ -219,19 +219,28 @@ fn early_disconnect(ctx: &mut Ctx) -> Outcome {
 
 fn silent_client(ctx: &mut Ctx) -> Outcome {
     let (listener, addr) = ctx.listener_for_student()?;
-    let client = TcpStream::connect(addr).setup("connecting the grader's client")?;
+    let mut client = ctx.connect(addr)?;
     let (stream, _) = listener.accept().setup("accepting the grader's client")?;
-    ctx.grader("connects a client and closes it without sending anything");
-    drop(client);
+    // Half-closed, not closed: the client has said all it will say (nothing), and still reads,
+    // so a greeting sent anyway would reach it and show.
+    client.shutdown_write()?;
     let got: IoResult<()> =
-        ctx.call_passing("greet(stream of a client that already left)", WAIT, Call::Greet, &[&stream])?;
-    match got {
-        Ok(()) => Ok(()),
-        Err(error) => Err(Fail::new("called greet on the stream of a client that left without a word")
+        ctx.call_passing("greet(stream of a client that ended without a word)", WAIT, Call::Greet, &[&stream])?;
+    drop(stream);
+    if let Err(error) = got {
+        return Err(Fail::new("called greet on the stream of a client that ended its side without a word")
             .expected("Ok(()): read returns Ok(0) at the end of the stream, and there is no one to greet")
             .got(format!("Err({error:?})"))
-            .hint("check the number of bytes read: 0 means the client closed the connection")),
+            .hint("check the number of bytes read: 0 means the client closed the connection"));
     }
+    let heard = client.read_to_end_within(WAIT);
+    if heard.bytes.is_empty() {
+        return Ok(());
+    }
+    Err(Fail::new("called greet on the stream of a client that ended its side without a word, and read what came")
+        .expected("nothing, then the end of the stream: greet answers only a client that said something")
+        .got(heard.describe())
+        .hint("check the number of bytes read: greet only if read returned more than 0"))
 }
 
 fn handler_error(ctx: &mut Ctx) -> Outcome {

@@ -25,6 +25,13 @@ fn perform(call: Call, given: &mut Given) -> Performed {
             let mut stream = given.stream()?;
             reply(io(socket_options::read_line_until(&mut stream, Instant::now() + within)))
         }
+        Call::ReadLineUntilInterrupted { within, every } => {
+            let mut stream = given.stream()?;
+            let (line, handled) = grader_host::interrupt::interrupted_every(every, || {
+                socket_options::read_line_until(&mut stream, Instant::now() + within)
+            });
+            reply((io(line), handled))
+        }
         Call::Request(addr, line, timeout) => reply(io(socket_options::request(addr, &line, timeout))),
     }
 }

@@ -7,6 +7,7 @@ use std::io;
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use grader::check::Setup;
@@ -51,9 +52,16 @@ const CHECKS: &[Check] = &[
     ),
     Check::new(
         "line-in-pieces",
-        "read_line_until puts a line sent in pieces back together, and a close before the newline is an error",
+        "read_line_until puts a line sent in pieces back together; a close or a reset before the newline is an error",
         Step::ReadWrite,
         line_in_pieces,
+    )
+    .timeout_ms(5000),
+    Check::new(
+        "interrupted-read-retried",
+        "a read that a signal interrupts (ErrorKind::Interrupted) is retried, not returned",
+        Step::ReadWrite,
+        interrupted_read_retried,
     )
     .timeout_ms(5000),
     Check::new(
@@ -358,11 +366,67 @@ fn line_in_pieces(ctx: &mut Ctx) -> Outcome {
     ctx.grader("closes the connection before the end of the line");
     drop(conn);
     match reading.join_within(GIVE_UP_LIMIT)? {
-        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => Ok(()),
-        other => Err(Fail::new("sent \"PART\" and closed the connection")
-            .expected("Err with kind UnexpectedEof: the line never ended")
+        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => {}
+        other => {
+            return Err(Fail::new("sent \"PART\" and closed the connection")
+                .expected("Err with kind UnexpectedEof: the line never ended")
+                .got(short_debug(&other))
+                .hint("read returning Ok(0) means end of file: the peer closed; return io::Error::new(ErrorKind::UnexpectedEof, ...)"));
+        }
+    }
+
+    // A reset is an error of read itself: it must come back as it is. Code that retries every
+    // error reads end of file next (the reset closed the socket) and reports the wrong thing.
+    let (stream, conn) = pair(ctx)?;
+    let reading: Background<Line> = ctx.spawn_passing(
+        "read_line_until(&mut stream, now + 2s)",
+        Call::ReadLineUntil(Duration::from_secs(2)),
+        &[&stream],
+    );
+    reading.while_running(|| conn.reset())?;
+    match reading.join_within(GIVE_UP_LIMIT)? {
+        Err(error) if error.is(io::ErrorKind::ConnectionReset) => Ok(()),
+        other => Err(Fail::new("reset the connection before sending a line")
+            .expected("Err with kind ConnectionReset: the error read returned")
             .got(short_debug(&other))
-            .hint("read returning Ok(0) means end of file: the peer closed; return io::Error::new(ErrorKind::UnexpectedEof, ...)")),
+            .hint("retry a read only when its error is ErrorKind::Interrupted; return every other error with ?")),
+    }
+}
+
+/// How often the host interrupts a read with a signal in [`interrupted_read_retried`].
+const SIGNAL_EVERY: Duration = Duration::from_millis(40);
+/// How long the grader lets the signals interrupt a read before it sends the line.
+const SIGNALS_FOR: Duration = Duration::from_millis(400);
+
+fn interrupted_read_retried(ctx: &mut Ctx) -> Outcome {
+    let (stream, mut conn) = pair(ctx)?;
+    let reading: Background<(Line, usize)> = ctx.spawn_passing(
+        "read_line_until(&mut stream, now + 2s)",
+        Call::ReadLineUntilInterrupted { within: Duration::from_secs(2), every: SIGNAL_EVERY },
+        &[&stream],
+    );
+    ctx.grader(format!(
+        "interrupts your code with a signal every {SIGNAL_EVERY:?} while it reads (a blocked read then fails with \
+         ErrorKind::Interrupted), and sends nothing for {SIGNALS_FOR:?}"
+    ));
+    reading.while_running(|| {
+        thread::sleep(SIGNALS_FOR);
+        conn.send(b"PONG 7\n")
+    })?;
+    let (line, signals) = reading.join_within(GIVE_UP_LIMIT)?;
+    let did = format!(
+        "interrupted your code's reads with a signal every {SIGNAL_EVERY:?} ({signals} handled), then sent \"PONG 7\\n\""
+    );
+    match line {
+        Ok(line) if line == "PONG 7\n" => Ok(()),
+        Err(error) if error.is(io::ErrorKind::Interrupted) => Err(Fail::new(did)
+            .expected("Ok(\"PONG 7\\n\"): an interrupted read is tried again")
+            .got(format!("Err({error:?}), returned at the first signal"))
+            .hint("a read that fails with ErrorKind::Interrupted did nothing wrong: a signal arrived; read again")),
+        other => Err(Fail::new(did)
+            .expected("Ok(\"PONG 7\\n\"): the line, once the signals are over")
+            .got(short_debug(&other))
+            .hint("retry a read that fails with ErrorKind::Interrupted; return every other error")),
     }
 }
 

@@ -22,6 +22,16 @@ pub enum Call {
     /// `read_line_until(&mut stream, Instant::now() + within)` on the stream the judge passed →
     /// `IoResult<String>`. The host takes the instant as the call starts, as a caller would.
     ReadLineUntil(Duration),
+    /// Like `ReadLineUntil`, while the host interrupts the calling thread with a signal every
+    /// `every` until the call returns, so that a blocked `read` fails with
+    /// `ErrorKind::Interrupted` → `(IoResult<String>, usize)`: the result and how many signals
+    /// were handled.
+    ReadLineUntilInterrupted {
+        /// The deadline, from the start of the call.
+        within: Duration,
+        /// The time between signals.
+        every: Duration,
+    },
     /// `request(addr, &line, timeout)` → `IoResult<String>`.
     Request(SocketAddr, String, Duration),
 }

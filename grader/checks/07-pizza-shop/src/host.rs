@@ -9,7 +9,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use grader_host::serve::{Given, Performed, keep, put_back, reply, take};
-use grader_host::wire::{Handle, io};
+use grader_host::wire::{Handle, MakeError, io};
 use pizza_shop::{Client, Shop, ShopError};
 use wire::{Call, ClientRef, ShopErr, ShopRef};
 
@@ -37,6 +37,10 @@ fn perform(call: Call, given: &mut Given) -> Performed {
         }
         // `quit` takes the client by value: it is not kept any more, and its connection closes.
         Call::Quit(ClientRef(client)) => reply(take::<Client>(client)?.quit().map_err(mirror)),
+        Call::Describe(error) => {
+            let error = original(error);
+            reply((error.to_string(), std::error::Error::source(&error).map(ToString::to_string)))
+        }
     }
 }
 
@@ -47,6 +51,14 @@ fn with_kept<T: Any + Send, R>(handle: Handle, f: impl FnOnce(&mut T) -> R) -> R
     let result = f(&mut value);
     put_back(handle, value);
     Ok(result)
+}
+
+fn original(error: ShopErr) -> ShopError {
+    match error {
+        ShopErr::Io(error) => ShopError::Io(MakeError { kind: error.kind, message: Some(error.message) }.build()),
+        ShopErr::Refused(reason) => ShopError::Refused(reason),
+        ShopErr::BadReply(line) => ShopError::BadReply(line),
+    }
 }
 
 fn mirror(error: ShopError) -> ShopErr {

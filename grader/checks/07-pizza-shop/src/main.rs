@@ -447,6 +447,12 @@ fn quit(ctx: &Ctx, client: ClientRef) -> Background<Result<(), ShopErr>> {
     ctx.spawn("client.quit()", Call::Quit(client))
 }
 
+/// What the student's `ShopError` made from `error` says: its `to_string()` and its `source()`'s.
+fn describe(ctx: &Ctx, error: ShopErr) -> Result<(String, Option<String>), Fail> {
+    let label = format!("{error:?}");
+    ctx.call(&format!("to_string() and source() of {label}"), Call::Describe(error))
+}
+
 /// What a call of the student's client returned, once the grader has played the shop's part of
 /// the conversation (`shop_side`) while it ran.
 fn answered<R: DeserializeOwned + Debug>(
@@ -536,6 +542,14 @@ fn client_refused_and_nonsense(ctx: &mut Ctx) -> Outcome {
                 .got(short_debug(&other))
                 .hint("a reply starting with ERR is a refusal: keep the text after \"ERR \""));
         }
+    }
+    // The refusal reaches a person through its message: it must say why.
+    let (message, _) = describe(ctx, ShopErr::Refused("unknown pizza hawaii".to_owned()))?;
+    if !message.contains("unknown pizza hawaii") {
+        return Err(Fail::new("called to_string() on ShopError::Refused(\"unknown pizza hawaii\")")
+            .expected("a message that gives the shop's reason, \"unknown pizza hawaii\"")
+            .got(format!("{message:?}"))
+            .hint("keep the stub's `impl fmt::Display for ShopError`: one line per variant, with what it holds"));
     }
     let ordered = answered(order(ctx, client, "funghi", 1), || {
         expect_request(&mut conn, "order(\"funghi\", 1)", "ORDER funghi 1\n")?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use grader::ctx::short_debug;
 use grader::{Check, Ctx, Fail, Outcome, Step};
 
-use super::{CALL_LIMIT, Expect, ask, client_of_grader_shop, expect_request, order, start_shop, status};
+use super::{CALL_LIMIT, Expect, ask, client_of_grader_shop, describe, expect_request, order, start_shop, status};
 use crate::wire::ShopErr;
 
 /// The checks, each declared `.private()`.
@@ -24,7 +24,7 @@ pub const CHECKS: &[Check] = &[
     .private(),
     Check::new(
         "client-shop-hangs-up",
-        "a shop that hangs up before the end of its reply is an UnexpectedEof error, not a panic",
+        "a shop that hangs up before the end of its reply is an UnexpectedEof error (the ShopError's source), not a panic",
         Step::Close,
         client_shop_hangs_up,
     )
@@ -68,7 +68,17 @@ fn client_shop_hangs_up(ctx: &mut Ctx) -> Outcome {
     ctx.grader("hangs up before the \\n of its reply");
     drop(conn);
     match ordering.join_within(CALL_LIMIT)? {
-        Err(ShopErr::Io(error)) if error.is(io::ErrorKind::UnexpectedEof) => {}
+        Err(ShopErr::Io(error)) if error.is(io::ErrorKind::UnexpectedEof) => {
+            // The io::Error stays reachable as the source, for a caller that wants its kind.
+            let expected = error.message.clone();
+            let (_, source) = describe(ctx, ShopErr::Io(error))?;
+            if source.as_deref() != Some(expected.as_str()) {
+                return Err(Fail::new("called source() on the ShopError::Io your client returned")
+                    .expected(format!("Some(the io::Error: {expected:?})"))
+                    .got(short_debug(&source))
+                    .hint("keep the stub's `impl std::error::Error for ShopError`: source() of Io is its io::Error"));
+            }
+        }
         other => {
             return Err(Fail::new("sent \"OK 1\" without its \\n and hung up")
                 .expected("Err(ShopError::Io(an error of kind UnexpectedEof)): the reply never ended")

@@ -37,6 +37,9 @@ pub enum Call {
     Status(ClientRef, u64),
     /// `client.quit()` → `Result<(), ShopErr>`; the client is gone afterwards.
     Quit(ClientRef),
+    /// The student's `ShopError` built from this value: `(error.to_string(), error.source()`'s
+    /// `to_string()`) → `(String, Option<String>)`.
+    Describe(ShopErr),
 }
 
 /// A `Shop` the host keeps for later calls.
