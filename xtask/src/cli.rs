@@ -36,14 +36,24 @@ Commands:
   stress N [EXERCISE...] [--tree DIR] [--at-once K]
                         grade the solutions (or DIR) N times, K grades at once (default 2),
                         and report every check whose verdict was not always the same
+  mutants [EXERCISE...] [--format json] [--at-once K]
+                        grade every mutant cargo-mutants makes of the solutions, K at once
+                        (default 2), and report which checks catch it: caught, missed,
+                        equivalent (grader/mutants-equivalent.txt), or does not build;
+                        needs cargo-mutants (cargo install --locked cargo-mutants)
   release OUT_DIR [--force]
                         write the student copy of the kit: no solutions, no private checks
+  autograder gradescope OUT.zip
+                        write the Gradescope autograder: the student copy of the kit with every
+                        exercise's checks compiled (no solution, no private check's source),
+                        setup.sh and run_autograder; prints the total points for Gradescope
   help                  show this help
 
 Options of grade:
   --solutions           grade solutions/ instead of exercises/ (instructors)
-  --tree DIR            grade any folder of exercise crates laid out like exercises/
-                        (both run the private checks too; a grade of exercises/ only counts them)
+  --tree DIR            grade a submission: the exercise crates in DIR, in its exercises/
+                        folder, or in either up to two folders down (both run the private
+                        checks too; a grade of exercises/ only counts them)
   -j, --jobs N          run N checks at once (default: 3 per core; checks mostly wait)
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
@@ -51,14 +61,17 @@ Options of grade:
                         junit (JUnit XML for CI), gradescope (Gradescope's results.json)
                         or classroom (for GitHub Classroom's autograding reporter)
   -o, --output FILE     write the report to FILE instead of standard output
+  --write FORMAT=FILE   also write the report in FORMAT to FILE, from the same grade
+                        (repeatable), e.g. --write junit=report.xml --write human=report.txt
   --time-limit SECS     stop the grade after SECS seconds, build included: what has not finished
                         by then fails, saying so (default: 300)
 
 Batch grading, for instructors (grade --submissions DIR [EXERCISE...]):
   --submissions DIR     grade every folder in DIR as one student's submission: its exercise
-                        crates (01-bind/, ...) or a copy of the kit holding exercises/
-  -o, --output DIR      where to write grades.csv and reports/STUDENT.json
-                        (default: DIR-grades beside DIR)
+                        crates (01-bind/, ...) or a copy of the kit holding exercises/, found
+                        as --tree finds them
+  -o, --output DIR      where to write grades.csv, reports/STUDENT.json and reports/STUDENT.txt
+                        (the report to hand back) (default: DIR-grades beside DIR)
   --parallel N          grade N submissions at once (default: 2)
   -j, --jobs N          run N checks at once within each submission (default: 2)
   --time-limit SECS     give up on a submission after SECS seconds, build included (default: 120)
@@ -88,6 +101,8 @@ wrapped to the terminal's width; piped output is never wrapped.
 Exit codes: 0 every check passed (or the command did its job), 1 some check failed (or you
 declined), 2 the command could not run.
 With --submissions: 0 every submission was graded (whatever its score), 1 some could not be.
+With mutants: 0 every mutant that builds is caught (or listed as equivalent), 1 some were
+missed.
 ";
 
 /// A mistake in the arguments, or a condition that keeps a command from running.
@@ -143,13 +158,15 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         commands::watch::WORKER => commands::watch::worker(parser),
         "talk" => commands::talk::run(parser),
         "stress" => commands::stress::run(parser),
+        "mutants" => commands::mutants::run(parser),
         "release" => commands::release::run(parser),
+        "autograder" => commands::autograder::run(parser),
         "help" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(error(format!(
-            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, talk, verify, bench, stress, release, help"
+            "unknown command {other:?}; the commands are: grade, watch, list, hint, reset, talk, verify, bench, stress, mutants, release, autograder, help"
         ))),
     }
 }
@@ -205,7 +222,8 @@ pub fn select_one(kit: &Kit, named: Option<OsString>, command: &str) -> Result<S
     Ok(select_exercises(kit, &[name])?.remove(0))
 }
 
-/// Checks that `dir` is a folder of exercise crates (at least one `NN-name/Cargo.toml`).
+/// The folder of exercise crates that `--tree DIR` names: DIR itself, its `exercises/`, or either
+/// up to two folders down (`grader::layout`, the rule batch grading and Gradescope use too).
 pub fn check_tree(dir: &Path) -> Result<PathBuf, Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         error(format!(
@@ -221,17 +239,22 @@ pub fn check_tree(dir: &Path) -> Result<PathBuf, Error> {
             dir.display()
         )));
     }
-    let has_exercise = entries.filter_map(Result::ok).any(|entry| {
-        entry.file_name().to_str().is_some_and(grader::tree::is_exercise_name)
-            && entry.path().join("Cargo.toml").is_file()
-    });
-    if !has_exercise {
-        return Err(error(format!(
-            "--tree {} holds no exercise crates (folders like 01-bind/ with a Cargo.toml)",
-            dir.display()
-        )));
+    drop(entries);
+    grader::layout::find(dir).map_err(|why| error(format!("--tree {} {}", dir.display(), not_found(&why))))
+}
+
+/// Why no folder of exercises was found, in words a student can act on (Gradescope shows it).
+pub fn not_found(why: &grader::layout::NotFound) -> String {
+    match why {
+        grader::layout::NotFound::Nothing => "holds no exercise crates (folders like 01-bind/ with src/ and a \
+                                              Cargo.toml), neither in itself nor in an exercises/ folder, nor \
+                                              either of them up to two folders down"
+            .to_owned(),
+        grader::layout::NotFound::Several(found) => format!(
+            "holds several folders of exercise crates at the same depth ({}): keep one",
+            found.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ),
     }
-    Ok(dir.to_path_buf())
 }
 
 /// Parses the value of `--jobs`.
@@ -268,6 +291,16 @@ pub fn format(value: OsString) -> Result<Format, Error> {
         .to_str()
         .and_then(Format::named)
         .ok_or_else(|| error(format!("--format takes one of {} (got {value:?})", Format::NAMES.join(", "))))
+}
+
+/// Parses the value of `--write`: `FORMAT=FILE`.
+pub fn write_spec(value: OsString) -> Result<(Format, PathBuf), Error> {
+    let wrong = || error(format!("--write takes FORMAT=FILE, such as junit=report.xml (got {value:?})"));
+    let text = value.to_str().ok_or_else(wrong)?;
+    let (name, file) = text.split_once('=').filter(|(_, file)| !file.is_empty()).ok_or_else(wrong)?;
+    let format = Format::named(name)
+        .ok_or_else(|| error(format!("--write {text}: the format is one of {}", Format::NAMES.join(", "))))?;
+    Ok((format, PathBuf::from(file)))
 }
 
 /// Checks that `dir` is a folder of submissions (at least one folder in it).

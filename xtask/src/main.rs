@@ -15,6 +15,7 @@ mod render;
 mod stub;
 mod style;
 mod term;
+mod zip;
 
 use std::process::ExitCode;
 

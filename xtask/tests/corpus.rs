@@ -65,9 +65,14 @@ fn the_corpus_is_judged_right_and_leaves_nothing_behind() {
         .filter_map(|(case, built)| built.err().map(|e| format!("{}: {e}", case.id())))
         .collect();
     // The checks that catch a mutant must pass on the solution: graded once, here.
-    let solutions =
-        grade::grade(&kit, &kit.root.join("solutions"), &exercises, &Options { jobs: 2, private: true, ..Options::default() }, &|_| {})
-            .unwrap_or_else(|e| panic!("grading solutions/: {e}"));
+    let solutions = grade::grade(
+        &kit,
+        &kit.root.join("solutions"),
+        &exercises,
+        &Options { jobs: 2, private: true, ..Options::default() },
+        &|_| {},
+    )
+    .unwrap_or_else(|e| panic!("grading solutions/: {e}"));
     let graded = in_parallel(&cases, CASES_AT_ONCE, |case| Ok(grade_case(&kit, case, &solutions)));
     for (case, found) in cases.iter().zip(graded) {
         problems.extend(found.unwrap_or_default().into_iter().map(|p| format!("{}: {p}", case.id())));
@@ -108,10 +113,11 @@ fn in_parallel<T: Send>(
 fn grade_case(kit: &Kit, case: &Case, solutions: &Report) -> Vec<String> {
     let tree = tree_of(case);
     let exercises = std::slice::from_ref(&case.exercise);
-    let report = match grade::grade(kit, &tree, exercises, &Options { jobs: 2, private: true, ..Options::default() }, &|_| {}) {
-        Ok(report) => report,
-        Err(e) => return vec![format!("the grade could not run: {e}")],
-    };
+    let report =
+        match grade::grade(kit, &tree, exercises, &Options { jobs: 2, private: true, ..Options::default() }, &|_| {}) {
+            Ok(report) => report,
+            Err(e) => return vec![format!("the grade could not run: {e}")],
+        };
     let mut problems = Vec::new();
     let mut reported = Default::default();
     match report.exercises.iter().find(|e| e.name == case.exercise) {

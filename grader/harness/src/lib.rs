@@ -13,6 +13,7 @@ pub mod check;
 pub mod ctx;
 pub mod files;
 pub mod grade;
+pub mod layout;
 pub mod net;
 pub mod program;
 pub mod protocol;

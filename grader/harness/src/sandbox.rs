@@ -221,6 +221,24 @@ pub fn has_processes(uid: u32) -> bool {
     })
 }
 
+/// The folders of `hide` that are not inside another of them: once a folder is covered, what was
+/// inside it is gone from the namespace, and covering it too would fail (and with it the check).
+/// A class folder inside the kit (`target/…`) is hidden with the kit.
+fn outermost(hide: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for path in hide {
+        if !hide_covers(&kept, &path) {
+            kept.retain(|other| !other.starts_with(&path));
+            kept.push(path);
+        }
+    }
+    kept
+}
+
+fn hide_covers(kept: &[PathBuf], path: &Path) -> bool {
+    kept.iter().any(|other| path.starts_with(other))
+}
+
 /// The environment variable through which a grading process names more folders to hide from
 /// student code (a batch: the class folder, the reports, the other slots), separated by `:`.
 pub const HIDE_VAR: &str = "SOCKETS_COURSE_HIDE";
@@ -244,6 +262,7 @@ impl Plan {
         if let Some(more) = std::env::var_os(HIDE_VAR) {
             hide.extend(std::env::split_paths(&more).filter(|p| p.is_dir()));
         }
+        let hide = outermost(hide);
         let mounts = if root { mount_namespaces() } else { Err("not root".into()) };
         if root {
             // The unprivileged users may pass through the scratch folder to their own, not list it.
@@ -325,5 +344,20 @@ impl Plan {
             }
         }
         Ok((args, Some(uid)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_inside_a_hidden_one_is_hidden_with_it() {
+        let paths = |list: &[&str]| list.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(
+            outermost(paths(&["/kit", "/kit/target/tmp/class", "/elsewhere/grades", "/kit2"])),
+            paths(&["/kit", "/elsewhere/grades", "/kit2"])
+        );
+        assert_eq!(outermost(paths(&["/kit/target/class", "/kit"])), paths(&["/kit"]));
     }
 }

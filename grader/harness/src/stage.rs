@@ -36,6 +36,14 @@ pub struct Staged {
 /// Copies the sources of `from` (an exercise folder of the graded tree) into `to`, replacing what
 /// was there. Only files that changed are written, so cargo rebuilds only what changed.
 pub fn stage(from: &Path, to: &Path, key: &str) -> Result<Staged, Broken> {
+    if fs::symlink_metadata(from).is_err() {
+        let name = from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = from.parent().map(|p| p.display().to_string()).unwrap_or_default();
+        return Err(Broken {
+            summary: format!("missing: no folder {name}/ in {dir}"),
+            detail: format!("each exercise is a crate: a folder {name}/ with src/lib.rs, beside the other exercises"),
+        });
+    }
     let src = from.join("src");
     let meta = fs::symlink_metadata(&src).map_err(|_| Broken {
         summary: format!("missing: {} has no src/ folder", from.display()),

@@ -10,6 +10,15 @@
 //!   not compile is reported with the compiler's first error while the others are still graded.
 //!
 //! All of them share one build directory, so dependencies compile once.
+//!
+//! A kit may instead ship its judges **prebuilt**, in `grader/judges/` with a manifest
+//! ([`export_judges`] writes both; `cargo xtask autograder` puts them in the Gradescope zip, which
+//! holds no private check's source to build them from). The rule is one-way: a kit with
+//! `grader/judges/judges.json` always uses those judges and never builds one, and a kit without
+//! it always builds them from `grader/checks/`. The manifest records, per judge, a hash of the
+//! sources the student host is compiled from at grade time (the harness, the host runtime, the
+//! exercise's `wire.rs` and `host.rs`), so that a judge is never paired with a host that speaks
+//! another version of their wire: such an exercise is reported broken, a problem of the kit.
 
 use std::fmt;
 use std::fs;
@@ -22,6 +31,11 @@ use serde::Deserialize;
 
 /// How much of a compiler message is kept for the report.
 const SHOWN_ERROR_LINES: usize = 30;
+
+/// Where, in a kit, prebuilt judges live (relative to the kit's root).
+pub const PREBUILT_JUDGES: &str = "grader/judges";
+/// The manifest of prebuilt judges, in [`PREBUILT_JUDGES`].
+pub const JUDGES_MANIFEST: &str = "judges.json";
 
 /// The kit: where the check crates and the build directory are.
 #[derive(Clone, Debug)]
@@ -44,6 +58,12 @@ impl Kit {
     /// Where generated workspaces and build artifacts live.
     pub fn work_dir(&self) -> PathBuf {
         self.root.join("target").join("sockets-course")
+    }
+
+    /// The folder of judges this kit ships prebuilt (see the module's documentation), if any.
+    pub fn prebuilt_judges(&self) -> Option<PathBuf> {
+        let dir = self.root.join(PREBUILT_JUDGES);
+        dir.join(JUDGES_MANIFEST).is_file().then_some(dir)
     }
 
     /// The exercises the kit has checks for, in curriculum order (`01-bind`, `02-…`).
@@ -101,6 +121,14 @@ pub struct Broken {
     pub summary: String,
     /// More: the compiler's message, cut to a readable length.
     pub detail: String,
+}
+
+impl Broken {
+    /// Whether the exercise is missing from the tree (rather than there and not compiling): its
+    /// summary then starts with `missing: `, which reports and batch notes show as is.
+    pub fn is_missing(&self) -> bool {
+        self.summary.starts_with("missing: ")
+    }
 }
 
 impl fmt::Display for Broken {
@@ -164,13 +192,18 @@ pub fn build_within(kit: &Kit, tree: &Path, exercises: &[String], limit: Duratio
 /// of the harness, the host runtime and the kit's manifests, with its size and modification time.
 fn fingerprint(kit: &Kit, tree: &Path, exercises: &[String]) -> Option<String> {
     let grader = kit.root.join("grader");
-    let mut roots: Vec<PathBuf> =
-        vec![kit.root.join("Cargo.toml"), kit.root.join("Cargo.lock"), grader.join("harness"), grader.join("host")];
+    let mut roots: Vec<PathBuf> = vec![
+        kit.root.join("Cargo.toml"),
+        kit.root.join("Cargo.lock"),
+        grader.join("harness"),
+        grader.join("host"),
+        kit.root.join(PREBUILT_JUDGES),
+    ];
     for exercise in exercises {
         roots.push(tree.join(exercise));
         roots.push(kit.checks_dir().join(exercise));
     }
-    let mut hash = fnv1a(b"sockets-course build inputs v2");
+    let mut hash = fnv1a(b"sockets-course build inputs v3");
     for root in roots {
         hash = fingerprint_path(&root, hash).ok()?;
     }
@@ -260,7 +293,7 @@ fn build_with_cargo(
     if !staged.is_empty() {
         let packages: Vec<String> =
             staged.iter().flat_map(|(exercise, stage)| [host_package(exercise), stage.package.clone()]).collect();
-        let messages = run_cargo(&work, &generated.join("Cargo.toml"), &packages, deadline)?;
+        let messages = run_cargo(&work, &generated.join("Cargo.toml"), &packages, deadline, &[])?;
         for (exercise, stage) in staged {
             let mut found = Found::default();
             let host_dir = generated.join("hosts").join(&exercise);
@@ -281,14 +314,34 @@ fn build_with_cargo(
     Ok(results)
 }
 
-/// Builds the judges of `exercises` from the kit alone.
+/// The judges of `exercises`, each or why it has none: the kit's prebuilt ones when it ships them,
+/// else built from the kit alone.
 fn build_judges(
     kit: &Kit,
     kit_root: &Path,
     work: &Path,
     exercises: &[String],
     deadline: Instant,
-) -> Result<std::collections::HashMap<String, Result<PathBuf, Broken>>, BuildError> {
+) -> Result<Judges, BuildError> {
+    match kit.prebuilt_judges() {
+        Some(dir) => prebuilt_judges(kit_root, &dir, exercises),
+        None => compile_judges(kit, kit_root, work, exercises, deadline, &[]),
+    }
+}
+
+/// Each exercise's judge, or why it has none.
+type Judges = std::collections::HashMap<String, Result<PathBuf, Broken>>;
+
+/// Compiles the judges of `exercises` from the kit alone, with cargo's `profile` arguments (none:
+/// the build every grade shares).
+fn compile_judges(
+    kit: &Kit,
+    kit_root: &Path,
+    work: &Path,
+    exercises: &[String],
+    deadline: Instant,
+    profile: &[String],
+) -> Result<Judges, BuildError> {
     let generated = work.join("judges");
     let known = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
     write_judge_workspace(kit_root, &generated, &known)
@@ -298,7 +351,7 @@ fn build_judges(
     let messages = if packages.is_empty() {
         Messages::default()
     } else {
-        run_cargo(work, &generated.join("Cargo.toml"), &packages, deadline)?
+        run_cargo(work, &generated.join("Cargo.toml"), &packages, deadline, profile)?
     };
     let mut judges = std::collections::HashMap::new();
     for exercise in exercises {
@@ -333,6 +386,145 @@ fn build_judges(
         judges.insert(exercise.clone(), built);
     }
     Ok(judges)
+}
+
+/// The manifest of prebuilt judges (`grader/judges/judges.json`).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct JudgesManifest {
+    /// The layout of this file.
+    format: u32,
+    /// One entry per exercise.
+    judges: Vec<PrebuiltJudge>,
+}
+
+/// A prebuilt judge.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct PrebuiltJudge {
+    /// `01-bind`.
+    exercise: String,
+    /// Its file, in the judges' folder.
+    file: String,
+    /// [`wire_hash`] of the sources it was built with.
+    wire: String,
+}
+
+/// The prebuilt judges of `exercises`, each checked against its manifest entry.
+fn prebuilt_judges(kit_root: &Path, dir: &Path, exercises: &[String]) -> Result<Judges, BuildError> {
+    let manifest = dir.join(JUDGES_MANIFEST);
+    let manifest: JudgesManifest = crate::files::read_untrusted(&manifest, 1 << 20)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+        .map_err(|e| BuildError(format!("cannot read {}: {e}", manifest.display())))?;
+    let broken = |summary: String| {
+        Broken {
+        summary,
+        detail: "a problem of the autograder, not of your code: the instructor builds it again with                  `cargo xtask autograder`"
+            .into(),
+    }
+    };
+    let mut judges = Judges::new();
+    for exercise in exercises {
+        let judge = match manifest.judges.iter().find(|j| &j.exercise == exercise) {
+            None => Err(broken(format!("the autograder has no checks for {exercise}"))),
+            Some(entry) if Path::new(&entry.file).file_name() != Some(entry.file.as_ref()) => {
+                Err(broken(format!("the autograder's manifest names a judge outside its folder: {}", entry.file)))
+            }
+            Some(entry) if !dir.join(&entry.file).is_file() => {
+                Err(broken(format!("the autograder's checks of {exercise} are missing ({})", entry.file)))
+            }
+            Some(entry) => match wire_hash(kit_root, exercise) {
+                Ok(hash) if hash == entry.wire => Ok(dir.join(&entry.file)),
+                Ok(_) => Err(broken(format!(
+                    "the autograder's checks of {exercise} were built with other sources of the grader than it \
+                     holds (grader/harness, grader/host, or the exercise's wire.rs or host.rs)"
+                ))),
+                Err(e) => Err(broken(format!("cannot read the grader's sources for {exercise}: {e}"))),
+            },
+        };
+        judges.insert(exercise.clone(), judge);
+    }
+    Ok(judges)
+}
+
+/// What a judge shares with the student host compiled at grade time, as a hash: every file of the
+/// harness and of the host runtime, and the exercise's `wire.rs` and `host.rs`, by path and content.
+fn wire_hash(kit_root: &Path, exercise: &str) -> io::Result<String> {
+    let grader = kit_root.join("grader");
+    let src = grader.join("checks").join(exercise).join("src");
+    let mut files = Vec::new();
+    for dir in [grader.join("harness"), grader.join("host")] {
+        list_sources(&dir, &mut files)?;
+    }
+    files.extend([src.join("wire.rs"), src.join("host.rs")]);
+    files.sort();
+    let mut hash = fnv1a(b"sockets-course wire v1");
+    for file in files {
+        let relative = file.strip_prefix(kit_root).unwrap_or(&file);
+        hash = fnv1a_more(hash, relative.as_os_str().as_encoded_bytes());
+        hash = fnv1a_more(hash, &[0]);
+        hash = fnv1a_more(hash, &fs::read(&file)?);
+    }
+    Ok(format!("{hash:016x}"))
+}
+
+/// The files under `dir` that go into a build: sources and manifests, not build output.
+fn list_sources(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let kind = entry.file_type()?;
+        if name == "target" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if kind.is_dir() {
+            list_sources(&entry.path(), files)?;
+        } else if kind.is_file() {
+            files.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// Builds the judge of every exercise of the kit from its full sources, optimised and without
+/// symbols, and writes them into `into` with their manifest: the folder a kit without private
+/// check sources uses instead of building judges (see the module's documentation). Returns each
+/// exercise with its judge's path in `into`. Any judge that does not build is an error: a zip
+/// with a checkless exercise would grade it as broken for every student.
+pub fn export_judges(kit: &Kit, into: &Path, limit: Duration) -> Result<Vec<(String, PathBuf)>, BuildError> {
+    if kit.prebuilt_judges().is_some() {
+        return Err(BuildError(format!(
+            "{} ships prebuilt judges: export them from the kit that has the checks' sources",
+            kit.root.display()
+        )));
+    }
+    let kit_root = fs::canonicalize(&kit.root).map_err(|e| BuildError(format!("cannot find the kit: {e}")))?;
+    let exercises = kit.exercises().map_err(|e| BuildError(format!("cannot list the kit's checks: {e}")))?;
+    let release: Vec<String> =
+        ["--release", "--config", "profile.release.strip=\"symbols\""].map(String::from).to_vec();
+    let deadline = Instant::now() + limit;
+    let mut judges = compile_judges(kit, &kit_root, &kit.work_dir(), &exercises, deadline, &release)?;
+    let cannot_write = |e: io::Error| BuildError(format!("cannot write {}: {e}", into.display()));
+    fs::create_dir_all(into).map_err(cannot_write)?;
+    let mut manifest = JudgesManifest { format: 1, judges: Vec::new() };
+    let mut exported = Vec::new();
+    for exercise in exercises {
+        let built = judges.remove(&exercise).expect("every exercise was built or not");
+        // One line: the summary names the compiler's first error; `cargo build` in the kit shows all.
+        let built = built.map_err(|broken| BuildError(format!("{exercise}: {}", broken.summary)))?;
+        let file = judge_package(&exercise);
+        let to = into.join(&file);
+        fs::copy(&built, &to).map_err(cannot_write)?;
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&to, fs::Permissions::from_mode(0o755)).map_err(cannot_write)?;
+        let wire = wire_hash(&kit_root, &exercise)
+            .map_err(|e| BuildError(format!("cannot read the grader's sources for {exercise}: {e}")))?;
+        manifest.judges.push(PrebuiltJudge { exercise: exercise.clone(), file, wire });
+        exported.push((exercise, to));
+    }
+    let mut json = serde_json::to_string_pretty(&manifest).expect("plain data serialises");
+    json.push('\n');
+    fs::write(into.join(JUDGES_MANIFEST), json).map_err(cannot_write)?;
+    Ok(exported)
 }
 
 /// Prefixes of compiled source paths (as rustc records them for the staged copy) and what the
@@ -574,7 +766,13 @@ const CARGO_OUTPUT: usize = 32 << 20;
 /// Builds `packages` of the workspace at `manifest`, keeping going past a package that fails,
 /// until `deadline`: then cargo and the compilers it started are killed, and what did not finish
 /// is reported as such.
-fn run_cargo(work: &Path, manifest: &Path, packages: &[String], deadline: Instant) -> Result<Messages, BuildError> {
+fn run_cargo(
+    work: &Path,
+    manifest: &Path,
+    packages: &[String],
+    deadline: Instant,
+    profile: &[String],
+) -> Result<Messages, BuildError> {
     let generated = manifest.parent().expect("a manifest lives in a folder");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
@@ -586,7 +784,8 @@ fn run_cargo(work: &Path, manifest: &Path, packages: &[String], deadline: Instan
         .arg(generated.join("target"))
         .arg("--config")
         .arg(format!("build.build-dir={}", toml_str(&work.join("build").to_string_lossy())))
-        .args(["--bins", "--keep-going", "--message-format=json", "--color=never"]);
+        .args(["--bins", "--keep-going", "--message-format=json", "--color=never"])
+        .args(profile);
     for package in packages {
         command.arg("-p").arg(package);
     }
@@ -713,6 +912,15 @@ fn compile_error(diagnostic: &Diagnostic, crate_dir: &Path, what: &str) -> Broke
         })
         .unwrap_or_default();
     let rendered = diagnostic.rendered.as_deref().unwrap_or(&diagnostic.message);
+    // rustc names the grader's copy (`crates/SLUG/01-bind/src/lib.rs`, relative to the generated
+    // workspace, or absolute): the student knows the file as `01-bind/src/lib.rs`.
+    let mut rendered = rendered.to_owned();
+    if let Some(slug_dir) = crate_dir.parent() {
+        rendered = rendered.replace(&format!("{}/", slug_dir.display()), "");
+        if let Some(slug) = slug_dir.file_name() {
+            rendered = rendered.replace(&format!("crates/{}/", slug.to_string_lossy()), "");
+        }
+    }
     Broken {
         summary: format!("{what}: {place}{}", diagnostic.message),
         detail: first_lines(rendered.trim_end(), SHOWN_ERROR_LINES),
@@ -766,8 +974,75 @@ mod tests {
     }
 
     #[test]
+    fn compiler_messages_name_the_exercise_as_the_student_knows_it() {
+        let diagnostic = Diagnostic {
+            level: "error".into(),
+            message: "mismatched types".into(),
+            rendered: Some(
+                "error[E0308]: mismatched types\n  --> crates/alice-0123/02-accept-loop/src/lib.rs:53:25\n".into(),
+            ),
+            spans: vec![Span {
+                file_name: "crates/alice-0123/02-accept-loop/src/lib.rs".into(),
+                line_start: 53,
+                column_start: 25,
+                is_primary: true,
+            }],
+        };
+        let crate_dir = Path::new("/kit/target/sockets-course/trees/alice-0123/crates/alice-0123/02-accept-loop");
+        let broken = compile_error(&diagnostic, crate_dir, "your crate does not compile");
+        assert_eq!(broken.summary, "your crate does not compile: 02-accept-loop/src/lib.rs:53:25: mismatched types");
+        assert!(broken.detail.contains("--> 02-accept-loop/src/lib.rs:53:25") && !broken.detail.contains("crates/"));
+    }
+
+    #[test]
     fn toml_strings_are_escaped() {
         assert_eq!(toml_str(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+
+    #[test]
+    fn prebuilt_judges_are_used_only_with_the_sources_they_were_built_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        };
+        write("grader/harness/src/lib.rs", "// harness");
+        write("grader/host/src/lib.rs", "// host");
+        write("grader/checks/01-bind/Cargo.toml", "");
+        write("grader/checks/01-bind/src/wire.rs", "// wire");
+        write("grader/checks/01-bind/src/host.rs", "// host of 01");
+        write("grader/judges/judge-01-bind", "a judge");
+        let kit = Kit::at(root);
+        assert_eq!(kit.prebuilt_judges(), None, "no manifest, no prebuilt judges: the kit builds them");
+        let manifest = |file: &str| {
+            let wire = wire_hash(root, "01-bind").unwrap();
+            let manifest = JudgesManifest {
+                format: 1,
+                judges: vec![PrebuiltJudge { exercise: "01-bind".into(), file: file.into(), wire }],
+            };
+            write("grader/judges/judges.json", &serde_json::to_string(&manifest).unwrap());
+        };
+        manifest("judge-01-bind");
+        let judges_dir = kit.prebuilt_judges().expect("a manifest");
+        let exercises = ["01-bind".to_owned(), "02-accept-loop".to_owned()];
+        let judges = prebuilt_judges(root, &judges_dir, &exercises).unwrap();
+        assert_eq!(judges["01-bind"], Ok(judges_dir.join("judge-01-bind")));
+        let missing = judges["02-accept-loop"].as_ref().unwrap_err();
+        assert!(missing.summary.contains("no checks for 02-accept-loop"), "{missing:?}");
+
+        // Another wire than the judge was built with: never paired with a host.
+        write("grader/checks/01-bind/src/wire.rs", "// wire, changed");
+        let judges = prebuilt_judges(root, &judges_dir, &exercises[..1]).unwrap();
+        let broken = judges["01-bind"].as_ref().unwrap_err();
+        assert!(broken.summary.contains("built with other sources"), "{broken:?}");
+        assert!(broken.detail.contains("cargo xtask autograder"), "{broken:?}");
+
+        // A manifest cannot point outside its folder.
+        manifest("../judge-01-bind");
+        let judges = prebuilt_judges(root, &judges_dir, &exercises[..1]).unwrap();
+        assert!(judges["01-bind"].as_ref().unwrap_err().summary.contains("outside its folder"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `cargo xtask grade --submissions DIR`: grades a class on one machine. Every folder of DIR is one
 //! student's submission; each is graded by a child `cargo xtask grade --format json` with a time
-//! limit, several at once, and the results land in a CSV (one row per student) and one json
-//! report per student.
+//! limit, several at once, and the results land in a CSV (one row per student), one json report
+//! per student and, beside it, the human report as text, to hand back to the student.
 //!
 //! Why a child process per submission: a build script that never ends, a compiler crash or a bug
 //! of the grader on one odd submission must cost that submission its row, not the class its batch.
@@ -51,6 +51,11 @@ impl Default for Settings {
 
 /// How much of a child grade's output is kept, to explain a failure.
 const CHILD_OUTPUT: usize = 16 * 1024;
+/// How long past the time limit a child grade is waited for before it is killed. The child stops
+/// its own build and checks at the limit (`--time-limit`), which ends everything it started (the
+/// compiler included); killed from outside, the compiler it started would outlive it and keep
+/// the shared build directory locked for every other submission.
+const CHILD_GRACE: Duration = Duration::from_secs(30);
 
 /// One student's result.
 #[derive(Clone, Debug)]
@@ -184,9 +189,13 @@ pub fn run(
     println!("Graded {graded} of {} submissions in {} ({per_minute:.1} per minute).", rows.len(), clock(elapsed));
     for row in rows.iter().filter(|r| !r.graded) {
         println!("  not graded: {}: {}", row.student, row.note);
+        // The student gets a text all the same: why there is no grade.
+        let text = format!("{}: not graded: {}\n", row.student, row.note);
+        write_atomically(&reports.join(format!("{}.txt", row.student)), &text)?;
     }
     println!(
-        "Wrote {} (one row per student) and one json report per student in {}",
+        "Wrote {} (one row per student) and, per student, STUDENT.json (the full report) and STUDENT.txt (the \
+         report to hand back) in {}",
         table.display(),
         reports.display()
     );
@@ -275,20 +284,34 @@ impl Job<'_> {
             note: why,
             timed_out: false,
         };
-        let root = exercise_root(submission);
+        // What an earlier batch wrote for this student is not this grade.
+        let report = self.reports.join(format!("{student}.json"));
+        let text = self.reports.join(format!("{student}.txt"));
+        let _ = fs::remove_file(&report);
+        let _ = fs::remove_file(&text);
+        let no_exercises = || {
+            format!(
+                "no exercise folders (01-bind/, …) in {}, in an exercises/ folder, nor up to two folders down",
+                submission.display()
+            )
+        };
+        // The rule `--tree` and Gradescope use: the crates, an exercises/ folder, or either up to
+        // two folders down.
+        let root = match grader::layout::find(submission) {
+            Ok(root) => root,
+            Err(grader::layout::NotFound::Nothing) => return not_graded(no_exercises()),
+            Err(why) => return not_graded(format!("{} {}", submission.display(), cli::not_found(&why))),
+        };
         if let Err(why) = stage(&root, &slot.tree) {
             return not_graded(why);
         }
         if !fs::read_dir(&slot.tree).is_ok_and(|mut entries| entries.next().is_some()) {
-            return not_graded(format!(
-                "no exercise folders (01-bind/, …) in {} nor in its exercises/",
-                submission.display()
-            ));
+            return not_graded(no_exercises());
         }
-        let report = self.reports.join(format!("{student}.json"));
-        let _ = fs::remove_file(&report);
         let mut command = Command::new(self.exe);
         command.arg("grade").arg("--tree").arg(&slot.tree).arg("--format=json").arg("--output").arg(&report);
+        command.arg("--write").arg(format!("human={}", text.display()));
+        command.arg("--time-limit").arg(self.settings.time_limit.as_secs().max(1).to_string());
         if let Some(jobs) = self.settings.jobs {
             command.arg("--jobs").arg(jobs.to_string());
         }
@@ -297,20 +320,27 @@ impl Job<'_> {
         command.env("CARGO_INCREMENTAL", "0");
         command.env(grader::sandbox::HIDE_VAR, self.hide);
         die_with_this_process(&mut command);
-        let finished =
-            match supervise::run(&mut command, Limits { time: self.settings.time_limit, output: CHILD_OUTPUT }) {
-                Ok(finished) => finished,
-                Err(e) => return not_graded(format!("could not start the grade: {e}")),
-            };
+        let limits = Limits { time: self.settings.time_limit + CHILD_GRACE, output: CHILD_OUTPUT };
+        let finished = match supervise::run(&mut command, limits) {
+            Ok(finished) => finished,
+            Err(e) => return not_graded(format!("could not start the grade: {e}")),
+        };
+        let timed_out = || {
+            // What the child wrote as it stopped is not a grade of the submission.
+            let _ = fs::remove_file(&report);
+            let _ = fs::remove_file(&text);
+            let mut row = not_graded(format!(
+                "the grade took longer than {} s (a build script or a compile that never ends?)",
+                self.settings.time_limit.as_secs()
+            ));
+            row.timed_out = true;
+            row
+        };
         match finished.ended {
-            Ended::TimedOut => {
-                let mut row = not_graded(format!(
-                    "the grade took longer than {} s (a build script or a compile that never ends?)",
-                    self.settings.time_limit.as_secs()
-                ));
-                row.timed_out = true;
-                return row;
-            }
+            Ended::TimedOut => return timed_out(),
+            // The child reached its time limit and stopped what was left: not a grade of the
+            // submission's work, and perhaps not its fault (see `run`).
+            Ended::Exited(_) if finished.elapsed >= self.settings.time_limit => return timed_out(),
             Ended::Exited(status) if status.code() == Some(0) || status.code() == Some(1) => {}
             Ended::Exited(status) => {
                 let stderr = String::from_utf8_lossy(&finished.stderr.bytes);
@@ -318,7 +348,9 @@ impl Job<'_> {
                 return not_graded(format!("the grade failed ({status}): {}", why.trim()));
             }
         }
-        match read_report(&report, submission, &slot.tree, &root, self.kit_root) {
+        let read = read_report(&report, submission, &slot.tree, &root, self.kit_root)
+            .and_then(|document| read_text(&text, &slot.tree, &root, self.kit_root).map(|()| document));
+        match read {
             Ok(document) => self.row(student, &document),
             Err(why) => not_graded(why),
         }
@@ -353,27 +385,6 @@ impl Job<'_> {
             timed_out: false,
         }
     }
-}
-
-/// Where a submission's exercise crates are: the folder itself, its `exercises/` when the student
-/// handed in a whole copy of the kit, or either inside one more folder (as unpacked zips often are).
-fn exercise_root(submission: &Path) -> PathBuf {
-    let mut candidates = vec![submission.to_path_buf(), submission.join("exercises")];
-    let mut inner: Vec<PathBuf> = fs::read_dir(submission)
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
-        .unwrap_or_default();
-    inner.sort();
-    for dir in inner {
-        candidates.push(dir.join("exercises"));
-        candidates.push(dir);
-    }
-    candidates.into_iter().find(|dir| holds_exercises(dir)).unwrap_or_else(|| submission.to_path_buf())
-}
-
-fn holds_exercises(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|entries| {
-        entries.filter_map(Result::ok).any(|e| e.file_name().to_str().is_some_and(tree::is_exercise_name))
-    })
 }
 
 /// Replaces the slot's tree with the submission's exercise folders. Build output (`target/`),
@@ -435,6 +446,19 @@ fn read_report(
     text.push('\n');
     write_atomically(report, &text).map_err(|e| e.to_string())?;
     Ok(document)
+}
+
+/// Makes the child's human report about the submission, as [`read_report`] does the json one:
+/// the student reads their own folder's paths, not the slot's.
+fn read_text(text: &Path, slot: &Path, root: &Path, kit: &Path) -> Result<(), String> {
+    let bytes =
+        grader::files::read_untrusted(text, 64 << 20).map_err(|e| format!("the grade wrote no text report ({e})"))?;
+    let mut text_report = String::from_utf8_lossy(&bytes).into_owned();
+    let relative = slot.strip_prefix(kit).ok().filter(|r| !r.as_os_str().is_empty());
+    for from in [Some(slot), relative].into_iter().flatten() {
+        text_report = text_report.replace(&from.display().to_string(), &root.display().to_string());
+    }
+    write_atomically(text, &text_report).map_err(|e| e.to_string())
 }
 
 /// A string as it appears inside a JSON string literal.
@@ -500,25 +524,6 @@ mod tests {
     #[test]
     fn the_default_output_sits_beside_the_submissions() {
         assert_eq!(default_output(Path::new("/courses/fall/class")), PathBuf::from("/courses/fall/class-grades"));
-    }
-
-    #[test]
-    fn a_whole_copy_of_the_kit_is_graded_from_its_exercises_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(exercise_root(dir.path()), dir.path());
-        fs::create_dir_all(dir.path().join("exercises/01-bind")).unwrap();
-        assert_eq!(exercise_root(dir.path()), dir.path().join("exercises"));
-    }
-
-    #[test]
-    fn a_submission_wrapped_in_one_more_folder_is_found() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("notes")).unwrap();
-        fs::create_dir_all(dir.path().join("sockets-course-main/exercises/02-accept-loop")).unwrap();
-        assert_eq!(exercise_root(dir.path()), dir.path().join("sockets-course-main/exercises"));
-        let other = tempfile::tempdir().unwrap();
-        fs::create_dir_all(other.path().join("my-work/01-bind")).unwrap();
-        assert_eq!(exercise_root(other.path()), other.path().join("my-work"));
     }
 
     #[test]

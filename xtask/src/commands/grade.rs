@@ -27,6 +27,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
     let mut detail = Detail::Failures;
     let mut format: Option<Format> = None;
     let mut output: Option<PathBuf> = None;
+    let mut also: Vec<(Format, PathBuf)> = Vec::new();
     let mut submissions: Option<PathBuf> = None;
     let mut batch_options = batch::Settings::default();
     // A batch-only option given without --submissions is a mistake worth naming.
@@ -43,14 +44,15 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             Short('q') | Long("quiet") => detail = Detail::Totals,
             Long("format") => format = Some(cli::format(parser.value()?)?),
             Short('o') | Long("output") => output = Some(PathBuf::from(parser.value()?)),
+            Long("write") => also.push(cli::write_spec(parser.value()?)?),
             Long("submissions") => submissions = Some(PathBuf::from(parser.value()?)),
             Long("parallel") => {
                 batch_options.parallel = cli::count("--parallel", parser.value()?)?;
                 batch_only = Some("--parallel");
             }
             Long("time-limit") => {
-                batch_options.time_limit = cli::seconds("--time-limit", parser.value()?)?;
-                batch_only = Some("--time-limit");
+                options.time_limit = cli::seconds("--time-limit", parser.value()?)?;
+                batch_options.time_limit = options.time_limit;
             }
             Long("help") | Short('h') => {
                 print!("{}", cli::HELP);
@@ -65,9 +67,9 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         if solutions || tree.is_some() {
             return Err(cli::error("--submissions grades the folders in it; --solutions and --tree do not apply"));
         }
-        if format.is_some() {
+        if format.is_some() || !also.is_empty() {
             return Err(cli::error(
-                "--submissions writes a CSV and one json report per student; --format does not apply",
+                "--submissions writes a CSV and a json and a text report per student; --format and --write do not apply",
             ));
         }
         if jobs_given {
@@ -123,6 +125,11 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
                 report.max_score()
             );
         }
+    }
+    // The same grade in other formats: a CI job shows one and keeps another, and both say the same.
+    for (format, file) in &also {
+        let layout = Layout { style: Style::plain(), detail, width: None };
+        write_atomically(file, &format.render(&report, elapsed, &layout))?;
     }
     Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

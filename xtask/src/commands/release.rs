@@ -18,6 +18,7 @@ const KEPT: &[&str] = &[
     ".cargo",
     ".gitignore",
     "rustfmt.toml",
+    "rust-toolchain.toml",
     "exercises",
     "grader/harness",
     "grader/host",
@@ -105,12 +106,16 @@ fn prepare(kit: &Path, out: &Path, force: bool) -> Result<(), Error> {
 }
 
 /// What was written.
-struct Written {
-    files: usize,
-    withheld: usize,
+pub struct Written {
+    /// Files written.
+    pub files: usize,
+    /// Private checks left out (their count only is in the copy).
+    pub withheld: usize,
 }
 
-fn write_copy(kit: &Path, out: &Path) -> std::io::Result<Written> {
+/// Writes the student copy of the kit at `kit` into `out` (an empty folder). `cargo xtask
+/// autograder` starts from it too: what students may see is what the autograder may hold.
+pub fn write_copy(kit: &Path, out: &Path) -> std::io::Result<Written> {
     let mut files = 0;
     for kept in KEPT {
         let from = kit.join(kept);
@@ -128,10 +133,10 @@ fn write_copy(kit: &Path, out: &Path) -> std::io::Result<Written> {
     }
     fs::write(out.join("README.md"), student_readme(&fs::read_to_string(kit.join("README.md"))?))?;
     files += 3;
-    // The GitHub Classroom workflow, where a student repository runs it.
-    let workflow = kit.join("templates").join("github-classroom").join("classroom.yml");
+    // The workflow that grades a student's repository on every push (no Classroom needed).
+    let workflow = kit.join("templates").join("github-actions").join("grade.yml");
     if workflow.is_file() {
-        files += copy(&workflow, &out.join(".github").join("workflows").join("classroom.yml"))?;
+        files += copy(&workflow, &out.join(".github").join("workflows").join("grade.yml"))?;
     }
     // The checks: public ones as they are, private ones replaced by their count.
     let mut withheld = 0;
@@ -272,7 +277,7 @@ impl<'ast> syn::visit::Visit<'ast> for CheckIds<'_> {
 /// A solution line is a marker when no other file of the kit has it (a stub's doc comment or a
 /// guide's hint may show a line of a solution on purpose); lines are compared trimmed and without
 /// comment markers, so that a line cannot hide behind `///`.
-fn leaks(kit: &Path, out: &Path) -> std::io::Result<Vec<String>> {
+pub fn leaks(kit: &Path, out: &Path) -> std::io::Result<Vec<String>> {
     let solutions = kit.join("solutions");
     let is_private = |path: &Path| path.file_name() == Some("private.rs".as_ref());
     // Only what the copy is made of counts as "elsewhere": the kit's own tests hold patches of the
