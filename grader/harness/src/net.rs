@@ -67,15 +67,19 @@ enum Waited {
     Not(Option<&'static str>),
 }
 
-/// How often a wait looks at whether student code can still answer: the longest a check goes on
-/// waiting for code that has already panicked or ended.
+/// How often a wait looks at whether student code can still answer.
 const WATCH_SLICE: Duration = Duration::from_millis(5);
+/// How long a wait goes on once student code cannot answer any more: what it did just before
+/// (the last bytes it wrote, the end of a handshake its `connect` already saw complete) may still
+/// be on its way through the kernel, and must not be missed.
+const GRACE: Duration = Duration::from_millis(100);
 
 /// Waits until `socket` is readable (data, a connection to accept, or end of file), the time
 /// limit passes, or `watch` says student code cannot answer any more.
 fn wait_readable(socket: &impl AsRawFd, limit: Duration, watch: &Watch) -> io::Result<Waited> {
     let mut fds = [libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
     let deadline = Instant::now() + limit;
+    let mut stopped: Option<(Instant, &'static str)> = None;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let millis =
@@ -84,11 +88,11 @@ fn wait_readable(socket: &impl AsRawFd, limit: Duration, watch: &Watch) -> io::R
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, millis) };
         match ready {
             0 if left.is_zero() => return Ok(Waited::Not(None)),
-            0 => {
-                if let Some(why) = watch.stopped() {
-                    return Ok(Waited::Not(Some(why)));
-                }
-            }
+            0 => match stopped {
+                Some((since, why)) if since.elapsed() >= GRACE => return Ok(Waited::Not(Some(why))),
+                Some(_) => {}
+                None => stopped = watch.stopped().map(|why| (Instant::now(), why)),
+            },
             n if n > 0 => return Ok(Waited::Ready),
             _ => {
                 let error = io::Error::last_os_error();
@@ -489,6 +493,34 @@ mod tests {
 
     fn transcript() -> Transcript {
         Transcript::new(EventLog::in_memory())
+    }
+
+    #[test]
+    fn a_wait_on_code_that_has_ended_stops_after_the_grace_not_the_limit() {
+        let watch = Watch::default();
+        watch.set_program_ended(true);
+        let server = Server::bind(transcript(), watch).unwrap();
+        let started = Instant::now();
+        let fail = server.accept_within(Duration::from_secs(30)).unwrap_err();
+        assert_eq!(fail.got, "no connection");
+        // Far below the 30 s limit: the wait stopped once the grace was over.
+        assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn what_arrives_within_the_grace_after_the_code_ended_is_not_missed() {
+        let watch = Watch::default();
+        watch.set_program_ended(true);
+        let server = Server::bind(transcript(), watch).unwrap();
+        let addr = server.addr();
+        // The connection completes in the kernel a moment after the code that made it is gone.
+        let late = thread::spawn(move || {
+            thread::sleep(GRACE / 4);
+            TcpStream::connect(addr).unwrap()
+        });
+        let accepted = server.accept_within(Duration::from_secs(30));
+        let _client = late.join().unwrap();
+        assert!(accepted.is_ok(), "{accepted:?}");
     }
 
     #[test]

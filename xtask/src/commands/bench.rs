@@ -6,7 +6,7 @@
 //!   kit has them) and a half-done tree (01–03 solved, the rest stubs), each as a ratio to the
 //!   grade of the solutions;
 //! - re-grade after a one-line edit to one exercise (in a scratch copy: the tree is never left
-//!   modified);
+//!   modified), and of that exercise alone after a save that makes it panic (what `watch` does);
 //! - the floor: the same checks run inside one process per exercise, without isolation, on the
 //!   same number of threads, one exercise at a time; the same checks isolated, one exercise at a
 //!   time (isolation on equal terms); and the ratios to the floor;
@@ -96,6 +96,17 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
         fs::write(&source, changed).map_err(|e| cli::error(format!("cannot edit {}: {e}", source.display())))?;
         xtask(&kit.root, &["grade", "-q", "-j", &jobs_arg, "--tree", &edited_arg])
     })?;
+    // What `watch` does after a save that breaks the exercise: rebuild it and grade it alone.
+    // (watch waits 150 ms for an editor's burst of writes to end before it starts.)
+    let signature = "pub fn greet(mut stream: TcpStream) -> io::Result<()> {\n";
+    if original.contains(signature) {
+        table.measure(&format!("re-grade of {EDITED} alone after a save that makes greet panic"), runs, || {
+            edit_number += 1;
+            let broken = original.replace(signature, &format!("{signature}    panic!(\"bench {edit_number}\");\n"));
+            fs::write(&source, broken).map_err(|e| cli::error(format!("cannot edit {}: {e}", source.display())))?;
+            xtask_failing(&kit.root, &["grade", "-q", "-j", &jobs_arg, "--tree", &edited_arg, EDITED])
+        })?;
+    }
     let _ = fs::remove_dir_all(&edited);
 
     let runners: Vec<Runner> = tree::build(&kit, &solutions, &exercises)
@@ -141,7 +152,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             }
         })?;
     }
-    table.measure_ms("isolation per check: start a check process and collect it", runs.max(20), || {
+    table.measure_ms("isolation per check: start a judge and collect its listing", runs.max(20), || {
         let mut command = Command::new(&probe.judge);
         command.arg("--list");
         supervise::run(&mut command, Limits { time: Duration::from_secs(10), output: 1 << 20 })
@@ -159,7 +170,7 @@ pub fn run(mut parser: lexopt::Parser) -> Result<ExitCode, Error> {
             // Two of the class cannot be graded (the empty folder): exit code 1 is expected.
             xtask_status(&kit.root, &args).map(drop)
         })?;
-        table.ratio("submissions per minute", CLASS as f64 / figures.median.as_secs_f64() * 60.0);
+        table.rate("submissions per minute", CLASS as f64 / figures.median.as_secs_f64() * 60.0);
     }
     if cold {
         let copy = tempfile::Builder::new()
@@ -348,6 +359,8 @@ struct Figures {
 enum Row {
     Time(String, Figures, bool),
     Ratio(String, f64),
+    /// A count per minute, say.
+    Rate(String, f64),
 }
 
 /// The figures, in the order measured.
@@ -399,12 +412,16 @@ impl Table {
         self.rows.push(Row::Ratio(label.to_owned(), ratio));
     }
 
+    fn rate(&mut self, label: &str, rate: f64) {
+        self.rows.push(Row::Rate(label.to_owned(), rate));
+    }
+
     fn render(&self) -> String {
         let width = self
             .rows
             .iter()
             .map(|r| match r {
-                Row::Time(l, ..) | Row::Ratio(l, _) => l.len(),
+                Row::Time(l, ..) | Row::Ratio(l, _) | Row::Rate(l, _) => l.len(),
             })
             .max()
             .unwrap_or(0);
@@ -427,6 +444,7 @@ impl Table {
                     ));
                 }
                 Row::Ratio(label, ratio) => out.push_str(&format!("{label:<width$}  {:>10}\n", format!("{ratio:.2}×"))),
+                Row::Rate(label, rate) => out.push_str(&format!("{label:<width$}  {:>10}\n", format!("{rate:.1}"))),
             }
         }
         out

@@ -394,9 +394,9 @@ fn line_in_pieces(ctx: &mut Ctx) -> Outcome {
 }
 
 /// How often the host interrupts a read with a signal in [`interrupted_read_retried`].
-const SIGNAL_EVERY: Duration = Duration::from_millis(40);
+const SIGNAL_EVERY: Duration = Duration::from_millis(20);
 /// How long the grader lets the signals interrupt a read before it sends the line.
-const SIGNALS_FOR: Duration = Duration::from_millis(400);
+const SIGNALS_FOR: Duration = Duration::from_millis(200);
 
 fn interrupted_read_retried(ctx: &mut Ctx) -> Outcome {
     let (stream, mut conn) = pair(ctx)?;
