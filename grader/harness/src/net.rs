@@ -203,7 +203,11 @@ impl Conn {
         match TcpStream::connect_timeout(&addr, CONNECT_LIMIT) {
             Ok(stream) => Ok(Conn::new(stream, addr, transcript, watch)),
             Err(error) => {
-                transcript.say(Who::Student, format!("did not accept: {error}"));
+                let cause = match error.kind() {
+                    io::ErrorKind::ConnectionRefused => " (nothing is listening there)",
+                    _ => "",
+                };
+                transcript.say(Who::Grader, format!("could not connect: {error}{cause}"));
                 Err(Fail::new(format!("connected to {addr}"))
                     .expected("your server to be listening there")
                     .got(format!("the connection failed: {error}")))
@@ -230,7 +234,7 @@ impl Conn {
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), Fail> {
         self.transcript.say(Who::Grader, show_bytes(bytes));
         self.stream.write_all(bytes).map_err(|error| {
-            self.transcript.say(Who::Student, format!("the write failed: {error}"));
+            self.transcript.say(Who::Grader, format!("its write failed: {error}"));
             Fail::new(format!("sent {}", show_bytes(bytes)))
                 .expected("your code to keep the connection open")
                 .got(format!("the write failed: {error}"))
@@ -354,10 +358,10 @@ impl Conn {
                     return self.stop(End::TimedOut, format!("sends nothing more within {limit:?}"));
                 }
                 Ok(Waited::Not(Some(why))) => return self.stop(End::TimedOut, format!("sends nothing more ({why})")),
-                Err(error) => return self.stop(End::Failed(error.to_string()), format!("error: {error}")),
+                Err(error) => return self.failed(error),
             }
             if let Err(error) = self.stream.set_read_timeout(Some(left)) {
-                return self.stop(End::Failed(error.to_string()), format!("error: {error}"));
+                return self.failed(error);
             }
             match self.stream.read(&mut buf) {
                 Ok(0) => return self.stop(End::Eof, "closes the connection (end of file)".into()),
@@ -369,16 +373,26 @@ impl Conn {
                     return self.stop(End::TimedOut, format!("sends nothing more within {limit:?}"));
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => {
-                    return self.stop(End::Failed(error.to_string()), format!("connection error: {error}"));
-                }
+                Err(error) => return self.failed(error),
             }
         }
     }
 
+    /// The read ended by what student code did (or did not do).
     fn stop(&mut self, end: End, said: String) -> Reply {
         self.transcript.say(Who::Student, said);
         Reply { bytes: std::mem::take(&mut self.pending), end }
+    }
+
+    /// The grader's own read failed: said as the grader's event, with the cause where it is
+    /// known (a reset comes from the other end).
+    fn failed(&mut self, error: io::Error) -> Reply {
+        let cause = match error.kind() {
+            io::ErrorKind::ConnectionReset => " (your end reset the connection: it closed with data unread, or aborted)",
+            _ => "",
+        };
+        self.transcript.say(Who::Grader, format!("its read failed: {error}{cause}"));
+        Reply { bytes: std::mem::take(&mut self.pending), end: End::Failed(error.to_string()) }
     }
 }
 
