@@ -139,10 +139,16 @@ pub fn grade(
         .flat_map(|(i, runner, listing)| listing.checks.iter().map(move |check| (i, runner, check)))
         .filter(|(_, _, check)| options.runs(check))
         .collect();
-    // The longest checks first (by their time limits: the programs, the deadlines), so that the
-    // grade does not end with one of them running alone. Reports keep the declared order.
+    // The longest checks first (as long as they took last time on this machine, else by their time
+    // limits), so that the grade does not end with one of them running alone. Reports keep the
+    // declared order.
+    let took = remembered_durations(kit);
+    let key = |n: usize| {
+        let (exercise, _, check) = jobs[n];
+        took.get(&format!("{}/{}", listed[exercise].0, check.id)).copied().unwrap_or(check.timeout_ms)
+    };
     let mut queue: Vec<usize> = (0..jobs.len()).collect();
-    queue.sort_by_key(|&n| std::cmp::Reverse(jobs[n].2.timeout_ms));
+    queue.sort_by_key(|&n| std::cmp::Reverse(key(n)));
     // Each check's student processes work in a folder of their own, outside the kit, confined as
     // the plan says (as root: an unprivileged user of their own, the kit hidden).
     let scratch = tempfile::Builder::new()
@@ -198,6 +204,7 @@ pub fn grade(
     for ((exercise, _, _), result) in jobs.iter().zip(results) {
         reports[*exercise].push(result.into_inner().expect("lock").expect("every job ran"));
     }
+    remember_durations(kit, took, listed.iter().map(|(name, _)| name).zip(&reports));
     let exercises = listed
         .into_iter()
         .zip(reports)
@@ -257,6 +264,42 @@ fn remember_checks(kit: &Kit, exercise: &str, listing: &Listing) {
     }
     if let Ok(json) = serde_json::to_vec(listing) {
         let _ = fs::create_dir_all(path.parent().expect("in a folder"));
+        let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+        if fs::write(&temporary, json).is_ok() {
+            let _ = fs::rename(temporary, path);
+        }
+    }
+}
+
+/// Where the grader remembers how long each check took on this machine, to start the longest first.
+fn durations_file(kit: &Kit) -> PathBuf {
+    kit.work_dir().join("durations.json")
+}
+
+/// How long each check (`exercise/check`) took in its last grade here, in milliseconds.
+fn remembered_durations(kit: &Kit) -> std::collections::BTreeMap<String, u64> {
+    crate::files::read_untrusted(&durations_file(kit), RECORD_LIMIT)
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .unwrap_or_default()
+}
+
+/// Adds the durations of the checks this grade passed to what is remembered: a pass took as long
+/// as a correct answer takes, which is what the order needs (a failure may stop early).
+fn remember_durations<'a>(
+    kit: &Kit,
+    mut took: std::collections::BTreeMap<String, u64>,
+    graded: impl Iterator<Item = (&'a String, &'a Vec<CheckReport>)>,
+) {
+    for (exercise, checks) in graded {
+        for check in checks.iter().filter(|c| c.status == Status::Pass) {
+            took.insert(format!("{exercise}/{}", check.id), check.duration_ms);
+        }
+    }
+    let path = durations_file(kit);
+    if let Ok(json) = serde_json::to_vec(&took)
+        && fs::create_dir_all(kit.work_dir()).is_ok()
+    {
         let temporary = path.with_extension(format!("tmp{}", std::process::id()));
         if fs::write(&temporary, json).is_ok() {
             let _ = fs::rename(temporary, path);
