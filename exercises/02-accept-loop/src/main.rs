@@ -5,8 +5,9 @@
 //! listening on 127.0.0.1:8080
 //! ```
 //!
-//! In another terminal, `nc 127.0.0.1 8080`, type a word and press Enter: the server answers
-//! `Hello, client!` and closes. Try again: the same server answers again.
+//! In another terminal, `cargo xtask talk 127.0.0.1:8080` (or `nc 127.0.0.1 8080`), type a word
+//! and press Enter: the server answers `Hello, client!` and closes. Try again: the same server
+//! answers again.
 
 use std::process::ExitCode;
 
@@ -14,8 +15,11 @@ use std::process::ExitCode;
 /// prints `listening on ADDR` (the listener's real local address), and serves clients forever
 /// with [`accept_loop::serve`] and [`accept_loop::greet`].
 ///
-/// If binding (or `serve`) fails, print `error: ` and the error — one line — on stderr with
-/// `eprintln!` and return [`ExitCode::FAILURE`]. Never panic.
+/// If binding (or `serve`) fails, print one line on stderr with `eprintln!` that starts with
+/// `error: ` and **names the address** as well as the error, for example
+/// `error: cannot listen on 127.0.0.1:8080: Address already in use (os error 98)` (the
+/// `io::Error` of a failed bind does not say which address it was about), and return
+/// [`ExitCode::FAILURE`]. Never panic.
 fn main() -> ExitCode {
     todo!("bind, print the address, serve forever; report errors in one line")
 }

@@ -22,7 +22,10 @@ use std::process::ExitCode;
 ///   print `error: no reply from ADDR within TIMEOUT_MS ms` on standard error.
 /// - Any other failure (a bad address or timeout, a refused connection, a timeout of 0, which
 ///   `request` refuses with `InvalidInput`): print `error: ` and the error, one line, on standard
-///   error with `eprintln!`.
+///   error with `eprintln!`. The line names what it is about: the address of a refused connection
+///   (`error: request to 127.0.0.1:9000: Connection refused (os error 111)`), the argument as
+///   typed when it does not parse (`error: "soon" is not a timeout in milliseconds`): `parse`'s
+///   own error does not say which argument was wrong.
 /// - After an error, return [`ExitCode::FAILURE`]. Never panic.
 fn main() -> ExitCode {
     todo!("parse the arguments, make the request, print the reply or a one-line error")

@@ -26,8 +26,10 @@ use std::process::ExitCode;
 ///   (from `std::io::Write`) — not `println!`, which would add a newline — and return
 ///   [`ExitCode::SUCCESS`].
 /// - On any failure (a bad address, a refused connection, a server that hangs up without a
-///   reply): print `error: ` and the error, one line, on standard error with `eprintln!`, and
-///   return [`ExitCode::FAILURE`]. Never panic.
+///   reply): print `error: ` and the error, one line naming the address, on standard error with
+///   `eprintln!`, and return [`ExitCode::FAILURE`]. Neither `parse`'s error nor a refused
+///   connection's names it: add it, as in `error: talking to 127.0.0.1:9000: Connection refused
+///   (os error 111)` or `error: "nowhere" is not a socket address`. Never panic.
 fn main() -> ExitCode {
     todo!("parse the address, read standard input, exchange, write the reply or a one-line error")
 }

@@ -65,8 +65,8 @@ impl Step {
             }
             Step::Options => "options change how a socket behaves: how long reads wait, etc.",
             Step::Close => {
-                "closing ends a connection; shutdown(Write) ends only your half, so the peer \
-                 sees end-of-file while it can still answer"
+                "closing a socket (dropping it, in Rust) ends its connection: the peer reads what \
+                 was sent, then end-of-file; a half-close ends only one direction"
             }
             Step::Concurrency => "each accepted client is served independently of the others",
             Step::Protocol => "both sides agree on where a message ends and what it means",

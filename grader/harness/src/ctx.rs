@@ -203,6 +203,12 @@ impl Ctx {
         program::serve(self.binary()?, args, &self.transcript)
     }
 
+    /// Starts the exercise's program with `args` and waits for nothing, for a server told to bind
+    /// port 0: where it listens is known only from what it prints. Killed when dropped.
+    pub fn start_program(&self, args: &[&str]) -> Result<ServerProgram, Fail> {
+        program::start(self.binary()?, args, &self.transcript)
+    }
+
     /// A listening socket on an ephemeral loopback port, bound by the grader to be handed to
     /// student code (an accept loop, say) with [`Ctx::spawn_passing`].
     pub fn listener_for_student(&self) -> Result<(TcpListener, SocketAddr), Fail> {

@@ -56,11 +56,26 @@ impl Ran {
         if !self.status.success() && !self.panicked() && !self.timed_out && one_line {
             return Ok(());
         }
-        let naming = if naming.is_empty() { String::new() } else { format!(" that names {naming}") };
+        let lines = self.stderr.lines().count();
+        // A program that did everything else right is told exactly what its line lacks.
+        let missing = if self.status.success() || self.panicked() || self.timed_out {
+            None
+        } else if lines > 1 {
+            Some(format!("{lines} lines on stderr, where one is expected: print the whole error with one eprintln!"))
+        } else if lines == 1 {
+            Some(format!("your line does not contain {naming}: a message that names it tells the user what failed"))
+        } else {
+            None
+        };
+        let shown = if naming.is_empty() { String::new() } else { format!(" that names {naming}") };
+        let hint = match missing {
+            Some(missing) => format!("{missing}; {hint}"),
+            None => self.hint(hint),
+        };
         Err(Fail::new(did)
-            .expected(format!("a non-zero exit code and one line on stderr{naming}"))
+            .expected(format!("a non-zero exit code and one line on stderr{shown}"))
             .got(self.describe())
-            .hint(self.hint(hint)))
+            .hint(hint))
     }
 
     /// The hint for a failed run: a stub or a panic explain themselves; otherwise `otherwise`.
@@ -220,6 +235,24 @@ impl ServerProgram {
         }
     }
 
+    /// Waits at most `limit` for a whole line of standard output that starts with `prefix`, and
+    /// returns the rest of it (without the newline).
+    pub fn stdout_line_after(&self, prefix: &str, limit: Duration) -> Option<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let seen =
+                String::from_utf8_lossy(&self.stdout.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
+            let complete = seen.rfind('\n').map_or("", |end| &seen[..end]);
+            if let Some(rest) = complete.lines().find_map(|line| line.strip_prefix(prefix)) {
+                return Some(rest.to_owned());
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// What it printed so far, for failure messages: `stdout: ...; stderr: ...`, or for a panic
     /// `it panicked at FILE:LINE:COL: message`.
     pub fn output(&self) -> String {
@@ -264,6 +297,25 @@ fn keep(mut pipe: impl Read + Send + 'static) -> (Arc<Mutex<Vec<u8>>>, thread::J
         }
     });
     (kept, reader)
+}
+
+/// Starts the program with `args` and waits for nothing: for a server that is given port 0 and
+/// tells where it listens only in what it prints. Its [`ServerProgram::addr`] is `0.0.0.0:0`.
+pub(crate) fn start(bin: &Path, args: &[&str], transcript: &Transcript) -> Result<ServerProgram, Fail> {
+    let command_line =
+        std::iter::once(program_name(bin)).chain(args.iter().map(|a| (*a).to_owned())).collect::<Vec<_>>().join(" ");
+    transcript.say(Who::Grader, format!("starts `{command_line}`"));
+    let mut child = crate::sandbox::command(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
+    let (stdout, out_reader) = keep(child.stdout.take().expect("piped"));
+    let (stderr, err_reader) = keep(child.stderr.take().expect("piped"));
+    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
+    Ok(ServerProgram { child, addr, command_line, stdout, stderr, readers: vec![out_reader, err_reader] })
 }
 
 pub(crate) fn serve(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use grader::ctx::short_debug;
-use grader::grader_host::wire::MakeError;
+use grader::grader_host::wire::{IoError, MakeError};
 use grader::predicates::prelude::*;
 use grader::{Check, Ctx, Fail, Outcome, Step};
 use wire::{BindErr, Bound, Call};
@@ -18,13 +18,19 @@ mod private;
 mod wire;
 
 const CHECKS: &[Check] = &[
+    Check::new("parse-address", "IPv4 and IPv6 socket addresses are parsed", Step::Bind, parse_ok),
+    Check::new(
+        "permission-denied",
+        "a permission error is classified as PermissionDenied",
+        Step::Bind,
+        permission_denied,
+    ),
     Check::new(
         "ephemeral-port",
         "binding 127.0.0.1:0 gives a listening socket on a port the kernel chose",
         Step::Bind,
         ephemeral_port,
     ),
-    Check::new("parse-address", "IPv4 and IPv6 socket addresses are parsed", Step::Bind, parse_ok),
     Check::new(
         "invalid-address",
         "text that is not IP:port is an InvalidAddress error, not a panic",
@@ -44,12 +50,7 @@ const CHECKS: &[Check] = &[
         Step::Bind,
         not_available,
     ),
-    Check::new(
-        "permission-denied",
-        "a permission error is classified as PermissionDenied",
-        Step::Bind,
-        permission_denied,
-    ),
+    Check::new("error-messages", "each error's message is one line that names the address", Step::Bind, error_messages),
     Check::new(
         "program-prints-address",
         "the program prints the address it bound, with the real port",
@@ -60,7 +61,7 @@ const CHECKS: &[Check] = &[
     .points(2),
     Check::new(
         "program-reports-errors",
-        "the program reports a failed bind in one line and a non-zero exit code",
+        "the program reports a failed bind in one line that names the address, and a non-zero exit code",
         Step::Bind,
         program_errors,
     )
@@ -201,6 +202,41 @@ fn program_errors(ctx: &mut Ctx) -> Outcome {
             arg,
             "print `error: {error}` with eprintln! and return ExitCode::FAILURE",
         )?;
+    }
+    Ok(())
+}
+
+fn error_messages(ctx: &mut Ctx) -> Outcome {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let weird = io::Error::other("weird");
+    let cases = vec![
+        (BindErr::InvalidAddress("12.0.0.1:x".to_owned()), "12.0.0.1:x"),
+        (BindErr::AddrInUse(addr), "127.0.0.1:8080"),
+        (BindErr::AddrNotAvailable(addr), "127.0.0.1:8080"),
+        (BindErr::PermissionDenied(addr), "127.0.0.1:8080"),
+        (BindErr::Other(addr, IoError::from(&weird)), "127.0.0.1:8080"),
+    ];
+    let mut seen: Vec<String> = Vec::new();
+    for (error, names) in cases {
+        let shown = format!("{error:?}");
+        let message: String = ctx.call(&format!("{shown}.to_string()"), Call::Display(error))?;
+        let did = format!("called to_string() on {shown}");
+        if message.trim().is_empty() || message.contains('\n') {
+            return Err(Fail::new(did).expected("one non-empty line").got(format!("{message:?}")));
+        }
+        if !message.contains(names) {
+            return Err(Fail::new(did)
+                .expected(format!("a message that names {names}"))
+                .got(format!("{message:?}"))
+                .hint("say which address the problem is about: the user may have typed several"));
+        }
+        if seen.contains(&message) {
+            return Err(Fail::new(did)
+                .expected("a message of its own for each kind of error")
+                .got(format!("{message:?}, the same as for another kind"))
+                .hint("say what went wrong: in use? not this machine's? permission?"));
+        }
+        seen.push(message);
     }
     Ok(())
 }

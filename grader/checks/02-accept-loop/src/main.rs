@@ -69,7 +69,7 @@ const CHECKS: &[Check] = &[
     .points(2),
     Check::new(
         "program-serves-clients",
-        "the program serves clients one after another, and clients that wait in line",
+        "the program serves clients one after another and clients that wait in line, and prints its real address",
         Step::Accept,
         program_serves,
     )
@@ -77,7 +77,7 @@ const CHECKS: &[Check] = &[
     .points(3),
     Check::new(
         "program-reports-errors",
-        "the program reports a failed bind in one line and a non-zero exit code",
+        "the program reports a failed bind in one line that names the address, and a non-zero exit code",
         Step::Bind,
         program_errors,
     )
@@ -289,7 +289,23 @@ fn program_serves(ctx: &mut Ctx) -> Outcome {
             .expected(format!("the line `{expected}` on stdout"))
             .got(server.output()));
     }
-    Ok(())
+    drop(server);
+    // With port 0 the address given is not the one bound: only local_addr() knows the port.
+    let server = ctx.start_program(&["127.0.0.1:0"])?;
+    let did = format!("started `{}`", server.command_line());
+    let prefix = "listening on 127.0.0.1:";
+    let port = server.stdout_line_after(prefix, WAIT).and_then(|port| port.trim().parse::<u16>().ok());
+    let Some(port) = port.filter(|&port| port != 0) else {
+        return Err(Fail::new(did)
+            .expected(format!("the line `{prefix}PORT` on stdout, PORT being the port the kernel chose (not 0)"))
+            .got(server.output())
+            .hint("print listener.local_addr(), not the address you were given: with port 0 they differ"));
+    };
+    ctx.student(format!("printed that it listens on 127.0.0.1:{port}"));
+    hello(ctx, SocketAddr::from(([127, 0, 0, 1], port))).map_err(|fail| {
+        let got = format!("{} (the program printed {})", fail.got, server.output());
+        fail.got(got)
+    })
 }
 
 fn program_errors(ctx: &mut Ctx) -> Outcome {
@@ -299,6 +315,6 @@ fn program_errors(ctx: &mut Ctx) -> Outcome {
     ran.expect_one_line_error(
         &format!("ran the program with {addr}, an address the grader holds"),
         &addr,
-        "a failed bind ends the program: one line on stderr, ExitCode::FAILURE",
+        "a failed bind ends the program: eprintln!(\"error: cannot listen on {addr}: {error}\") and return ExitCode::FAILURE",
     )
 }
