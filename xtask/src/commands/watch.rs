@@ -116,6 +116,16 @@ enum Event {
 }
 
 /// A grade running in a worker.
+/// How long a grade took, as the status line says it: `1.4 s`, or `under 0.1 s` for a grade that
+/// was answered at once (unchanged files), never a puzzling `0.0 s` after a spinner.
+fn took(elapsed: Duration) -> String {
+    if elapsed < Duration::from_millis(100) {
+        "under 0.1 s".to_owned()
+    } else {
+        format!("{:.1} s", elapsed.as_secs_f64())
+    }
+}
+
 struct Running {
     id: u64,
     child: Child,
@@ -554,7 +564,7 @@ impl Watch {
                 "Graded every exercise: {passed}/{total} checks pass, {done} of {} exercises done.",
                 self.exercises.len()
             ));
-            self.status = format!("Graded every exercise in {:.1} s.", elapsed.as_secs_f64());
+            self.status = format!("Graded every exercise in {}.", took(elapsed));
             self.result = Some(exercise);
             self.mode = Mode::List;
             self.start_if_stale();
@@ -562,9 +572,9 @@ impl Watch {
         }
         let complete = exercise.complete();
         self.status = format!(
-            "Graded {} in {:.1} s. Save a file of exercises/{}/ to grade again.",
+            "Graded {} in {}. Save a file of exercises/{}/ to grade again.",
             exercise.name,
-            elapsed.as_secs_f64(),
+            took(elapsed),
             exercise.name
         );
         // Move on when the exercise just came to pass, or when watch chose it itself; an exercise
