@@ -184,6 +184,7 @@ impl Drop for Uid {
 pub fn kill_user(uid: u32) {
     for _ in 0..20 {
         if !has_processes(uid) {
+            reap_orphans_of(uid);
             return;
         }
         // SAFETY: the child makes only raw system calls and exits; the parent waits for it.
@@ -201,6 +202,26 @@ pub fn kill_user(uid: u32) {
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Reaps the zombies of `uid` that are this process's children: killed student processes whose
+/// parents died first become children of the grading process (a child subreaper). Left unreaped,
+/// they would count against the next check's process limit under the same uid. Only processes of
+/// `uid` are touched: no `std::process::Child` of this process runs as it.
+fn reap_orphans_of(uid: u32) {
+    let me = std::process::id().to_string();
+    let Ok(entries) = fs::read_dir("/proc") else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<libc::pid_t>().ok()) else { continue };
+        let Ok(status) = fs::read_to_string(entry.path().join("status")) else { continue };
+        let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).unwrap_or("");
+        let real_uid = field("Uid:").split_whitespace().next().unwrap_or("");
+        if real_uid == uid.to_string() && field("PPid:") == me && field("State:").starts_with('Z') {
+            let mut status = 0;
+            // SAFETY: waitpid(2) on a zombie child of this process, without blocking.
+            unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        }
     }
 }
 
