@@ -84,10 +84,11 @@ impl Ctx {
             .map_err(Clone::clone)
     }
 
-    /// What student code printed in the host, for the report.
+    /// What student code printed in the host, for the report; the host is ended first (the check
+    /// is over), so that nothing it printed is left in the pipes.
     pub fn host_output(&self) -> (Output, Output) {
         match self.host.get() {
-            Some(Ok(host)) => host.output(),
+            Some(Ok(host)) => host.finish(),
             _ => Default::default(),
         }
     }

@@ -388,7 +388,9 @@ impl Conn {
     /// known (a reset comes from the other end).
     fn failed(&mut self, error: io::Error) -> Reply {
         let cause = match error.kind() {
-            io::ErrorKind::ConnectionReset => " (your end reset the connection: it closed with data unread, or aborted)",
+            io::ErrorKind::ConnectionReset => {
+                " (your end reset the connection: it closed with data unread, or aborted)"
+            }
             _ => "",
         };
         self.transcript.say(Who::Grader, format!("its read failed: {error}{cause}"));

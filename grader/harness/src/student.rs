@@ -70,6 +70,8 @@ use crate::transcript::{Transcript, Who};
 
 /// How much of the host's stdout, and of its stderr, is kept.
 pub const OUTPUT_LIMIT: usize = 4096;
+/// How long [`StudentHost::finish`] reads what is left in the host's pipes.
+const DRAIN_LIMIT: Duration = Duration::from_millis(200);
 /// How long to wait for the host's exit status once its channel has closed.
 const EXIT_WAIT: Duration = Duration::from_millis(500);
 
@@ -102,6 +104,7 @@ pub struct StudentHost {
     next: AtomicU64,
     stdout: Arc<Mutex<Output>>,
     stderr: Arc<Mutex<Output>>,
+    readers: Vec<thread::JoinHandle<()>>,
 }
 
 impl StudentHost {
@@ -127,8 +130,8 @@ impl StudentHost {
         }
         let mut child = command.spawn()?;
         drop(theirs);
-        let stdout = keep_output(child.stdout.take().expect("piped"));
-        let stderr = keep_output(child.stderr.take().expect("piped"));
+        let (stdout, out_reader) = keep_output(child.stdout.take().expect("piped"));
+        let (stderr, err_reader) = keep_output(child.stderr.take().expect("piped"));
         let host = StudentHost {
             channel: Arc::new(ours),
             child: Arc::new(Mutex::new(child)),
@@ -136,6 +139,7 @@ impl StudentHost {
             next: AtomicU64::new(1),
             stdout,
             stderr,
+            readers: vec![out_reader, err_reader],
         };
         let (channel, child, state) = (Arc::clone(&host.channel), Arc::clone(&host.child), Arc::clone(&host.state));
         thread::Builder::new()
@@ -209,6 +213,22 @@ impl StudentHost {
         let get = |o: &Arc<Mutex<Output>>| o.lock().unwrap_or_else(PoisonError::into_inner).clone();
         (get(&self.stdout), get(&self.stderr))
     }
+
+    /// Ends the host (the check is over) and returns all it printed: what it wrote just before
+    /// its last reply may still be in the pipes, so they are read to their end (at most
+    /// [`DRAIN_LIMIT`], should a process it started hold them open).
+    pub fn finish(&self) -> (Output, Output) {
+        {
+            let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let until = Instant::now() + DRAIN_LIMIT;
+        while !self.readers.iter().all(thread::JoinHandle::is_finished) && Instant::now() < until {
+            thread::sleep(Duration::from_millis(1));
+        }
+        self.output()
+    }
 }
 
 impl Drop for StudentHost {
@@ -268,10 +288,10 @@ fn exit_status(child: &Mutex<Child>) -> Option<ExitStatus> {
     }
 }
 
-fn keep_output(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Output>> {
+fn keep_output(mut pipe: impl Read + Send + 'static) -> (Arc<Mutex<Output>>, thread::JoinHandle<()>) {
     let kept = Arc::new(Mutex::new(Output::default()));
     let writer = Arc::clone(&kept);
-    thread::spawn(move || {
+    let reader = thread::spawn(move || {
         let mut buf = [0u8; 8192];
         let mut bytes = Vec::new();
         loop {
@@ -288,7 +308,7 @@ fn keep_output(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Output>> {
             }
         }
     });
-    kept
+    (kept, reader)
 }
 
 /// A panic as a student reads it: its message and its place in their files.
