@@ -1,6 +1,7 @@
 //! The files of an exercise as the kit sees them: everything in its folder except build output and
 //! the droppings of editors (swap files, backups), which change while a student types and must not
-//! trigger a grade, change a cache key or count as work.
+//! trigger a grade, change a cache key or count as work; and the numbered working folders
+//! (*slots*) that batch grading and mutation testing reuse, one per worker.
 
 use std::fs;
 use std::io;
@@ -45,6 +46,20 @@ fn walk(dir: &Path, relative: &Path, files: &mut Vec<PathBuf>) -> io::Result<()>
         }
     }
     Ok(())
+}
+
+/// Takes the first free numbered slot in `dir` (`slot-1`, `slot-2`, …) under a lock file that the
+/// kernel releases when this process ends, however it ends: its number and the held lock.
+pub fn take_slot(dir: &Path) -> io::Result<(usize, fs::File)> {
+    fs::create_dir_all(dir)?;
+    for n in 1.. {
+        let lock =
+            fs::File::options().create(true).truncate(false).write(true).open(dir.join(format!("slot-{n}.lock")))?;
+        if lock.try_lock().is_ok() {
+            return Ok((n, lock));
+        }
+    }
+    unreachable!("there are always more slot numbers")
 }
 
 #[cfg(test)]

@@ -302,8 +302,13 @@ fn keep(mut pipe: impl Read + Send + 'static) -> (Arc<Mutex<Vec<u8>>>, thread::J
 /// Starts the program with `args` and waits for nothing: for a server that is given port 0 and
 /// tells where it listens only in what it prints. Its [`ServerProgram::addr`] is `0.0.0.0:0`.
 pub(crate) fn start(bin: &Path, args: &[&str], transcript: &Transcript) -> Result<ServerProgram, Fail> {
-    let command_line =
-        std::iter::once(program_name(bin)).chain(args.iter().map(|a| (*a).to_owned())).collect::<Vec<_>>().join(" ");
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    spawn_server(bin, &args, SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)), transcript)
+}
+
+/// Starts the program with `args`, its output kept as it runs; `addr` is where it should listen.
+fn spawn_server(bin: &Path, args: &[String], addr: SocketAddr, transcript: &Transcript) -> Result<ServerProgram, Fail> {
+    let command_line = std::iter::once(program_name(bin)).chain(args.iter().cloned()).collect::<Vec<_>>().join(" ");
     transcript.say(Who::Grader, format!("starts `{command_line}`"));
     let mut child = crate::sandbox::command(bin)
         .args(args)
@@ -314,7 +319,6 @@ pub(crate) fn start(bin: &Path, args: &[&str], transcript: &Transcript) -> Resul
         .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
     let (stdout, out_reader) = keep(child.stdout.take().expect("piped"));
     let (stderr, err_reader) = keep(child.stderr.take().expect("piped"));
-    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
     Ok(ServerProgram { child, addr, command_line, stdout, stderr, readers: vec![out_reader, err_reader] })
 }
 
@@ -330,21 +334,7 @@ pub(crate) fn serve(
         // "address in use" and the grader tries another port, so a collision never decides a verdict.
         let port = portpicker::pick_unused_port().ok_or_else(|| Fail::grader("no free port on this machine"))?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let arguments = args(addr);
-        let command_line =
-            std::iter::once(program_name(bin)).chain(arguments.iter().cloned()).collect::<Vec<_>>().join(" ");
-        transcript.say(Who::Grader, format!("starts `{command_line}`"));
-        let mut child = crate::sandbox::command(bin)
-            .args(&arguments)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| Fail::grader(format!("could not start `{command_line}`: {e}")))?;
-        let (stdout, out_reader) = keep(child.stdout.take().expect("piped"));
-        let (stderr, err_reader) = keep(child.stderr.take().expect("piped"));
-        let mut server =
-            ServerProgram { child, addr, command_line, stdout, stderr, readers: vec![out_reader, err_reader] };
+        let mut server = spawn_server(bin, &args(addr), addr, transcript)?;
         match wait_ready(&mut server) {
             Ok(()) => {
                 transcript.say(Who::Student, format!("accepts connections on {addr}"));

@@ -243,21 +243,9 @@ impl Slot {
     /// Takes the first free slot (`target/sockets-course/batch/slot-1`, `slot-2`, …).
     fn take(kit: &Kit) -> Result<Slot, Error> {
         let dir = kit.work_dir().join("batch");
-        fs::create_dir_all(&dir).map_err(|e| cli::error(format!("cannot create {}: {e}", dir.display())))?;
-        for n in 1.. {
-            let lock_path = dir.join(format!("slot-{n}.lock"));
-            let lock = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lock_path)
-                .map_err(|e| cli::error(format!("cannot open {}: {e}", lock_path.display())))?;
-            // The kernel drops the lock when this process ends, however it ends.
-            if lock.try_lock().is_ok() {
-                return Ok(Slot { tree: dir.join(format!("slot-{n}")), _lock: lock });
-            }
-        }
-        unreachable!("an unbounded range")
+        let (n, lock) = crate::files::take_slot(&dir)
+            .map_err(|e| cli::error(format!("cannot take a slot in {}: {e}", dir.display())))?;
+        Ok(Slot { tree: dir.join(format!("slot-{n}")), _lock: lock })
     }
 }
 

@@ -352,30 +352,17 @@ impl Slot {
     /// Takes the first free slot and fills it with fresh copies of the exercises' solutions.
     fn take(kit: &Kit, solutions: &Path, exercises: &[String]) -> Result<Slot, Error> {
         let dir = kit.work_dir().join("mutants");
-        fs::create_dir_all(&dir).map_err(|e| cli::error(format!("cannot create {}: {e}", dir.display())))?;
-        for n in 1.. {
-            let lock_path = dir.join(format!("slot-{n}.lock"));
-            let lock = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lock_path)
-                .map_err(|e| cli::error(format!("cannot open {}: {e}", lock_path.display())))?;
-            // The kernel drops the lock when this process ends, however it ends.
-            if lock.try_lock().is_ok() {
-                let tree = dir.join(format!("slot-{n}"));
-                let why =
-                    |e: std::io::Error| cli::error(format!("cannot copy the solutions into {}: {e}", tree.display()));
-                if tree.exists() {
-                    fs::remove_dir_all(&tree).map_err(why)?;
-                }
-                for exercise in exercises {
-                    copy_dir(&solutions.join(exercise), &tree.join(exercise)).map_err(why)?;
-                }
-                return Ok(Slot { tree, _lock: lock });
-            }
+        let (n, lock) = crate::files::take_slot(&dir)
+            .map_err(|e| cli::error(format!("cannot take a slot in {}: {e}", dir.display())))?;
+        let tree = dir.join(format!("slot-{n}"));
+        let why = |e: std::io::Error| cli::error(format!("cannot copy the solutions into {}: {e}", tree.display()));
+        if tree.exists() {
+            fs::remove_dir_all(&tree).map_err(why)?;
         }
-        unreachable!("an unbounded range")
+        for exercise in exercises {
+            copy_dir(&solutions.join(exercise), &tree.join(exercise)).map_err(why)?;
+        }
+        Ok(Slot { tree, _lock: lock })
     }
 
     /// The slot's copy of the file a mutant changes.
