@@ -247,3 +247,34 @@ fn as_root_a_thread_bomb_stops_at_the_process_limit_and_the_grade_goes_on() {
     assert!(checks.iter().all(|c| c["status"] != "error"), "{report}");
     assert!(sandbox_processes().is_empty(), "{:?}", sandbox_processes());
 }
+
+#[test]
+fn as_an_ordinary_user_the_grade_works_says_so_and_the_batch_recommends_root() {
+    // Run as root, CI covers the ordinary user's path through the variable that makes the grader
+    // confine student code as it would for one.
+    let _alone = alone();
+    let ordinary = grader::sandbox::AS_ORDINARY_USER_VAR;
+    let output =
+        xtask().args(["grade", "--solutions", "01", "02", "--format", "json"]).env(ordinary, "1").output().unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(report.contains("as an ordinary user: student code ran as you"), "{report}");
+    assert!(sandbox_processes().is_empty(), "no unprivileged user was used: {:?}", sandbox_processes());
+
+    let top = tempfile::tempdir().unwrap();
+    hostile_bind(&top.path().join("class/alice"), "");
+    let output = xtask()
+        .args(["grade", "--submissions"])
+        .arg(top.path().join("class"))
+        .args(["--output"])
+        .arg(top.path().join("grades"))
+        .arg("01")
+        .env(ordinary, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let notes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note: as an ordinary user")).collect();
+    assert_eq!(notes.len(), 1, "one line recommends grading as root: {stderr}");
+    assert!(notes[0].contains("grade as root (sudo, or in a container)"), "{stderr}");
+}

@@ -91,7 +91,7 @@ pub fn run(
     let reports = out.join("reports");
     fs::create_dir_all(&reports).map_err(|e| cli::error(format!("cannot create {}: {e}", reports.display())))?;
     let live = std::io::stderr().is_terminal();
-    if !grader::sandbox::is_root() {
+    if !grader::sandbox::confines_as_root() {
         eprintln!(
             "note: as an ordinary user, student code runs as you and can read the kit and the other submissions; \
              grade as root (sudo, or in a container) to run it as an unprivileged user who cannot"
