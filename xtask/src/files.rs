@@ -62,6 +62,24 @@ pub fn take_slot(dir: &Path) -> io::Result<(usize, fs::File)> {
     unreachable!("there are always more slot numbers")
 }
 
+/// Copies the regular files of an exercise folder `from` into `to`, without build output
+/// (`target/`), version control or links (which could point anywhere, or in a circle). Each copy
+/// gets a fresh modification time, which is what makes cargo rebuild what is built from it.
+pub fn copy_sources(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let name = entry.file_name();
+        if kind.is_dir() && name != "target" && name != ".git" {
+            copy_sources(&entry.path(), &to.join(&name))?;
+        } else if kind.is_file() {
+            fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

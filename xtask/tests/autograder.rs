@@ -8,6 +8,8 @@
 //! Gradescope grades as root, and so do these tests: as an ordinary user they say so and pass
 //! without grading (the isolation they rely on exists only as root). CI runs them as root.
 
+mod corpus_case;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -351,18 +353,7 @@ fn the_gradescope_autograder_holds_no_solution_nor_private_source_and_grades_eve
     let started = std::time::Instant::now();
     let results = autograder.grade(20, |upload| {
         hostile_bind(upload, "");
-        let lib = upload.join("01-bind/src/lib.rs");
-        let text = fs::read_to_string(&lib).unwrap();
-        let (docs, code): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with("//!"));
-        fs::write(
-            &lib,
-            format!(
-                "{}\n#![allow(long_running_const_eval)]\n{}\npub const FOREVER: u64 = {{ let mut i: u64 = 0; loop {{ i = i.wrapping_add(1); }} }};\n",
-                docs.join("\n"),
-                code.join("\n")
-            ),
-        )
-        .unwrap();
+        corpus_case::hang_the_compiler(&upload.join("01-bind/src/lib.rs"));
     });
     assert!(started.elapsed() < Duration::from_secs(80), "{:?}", started.elapsed());
     assert_eq!(results["score"].as_u64(), Some(0), "{results}");

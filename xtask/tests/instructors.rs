@@ -6,6 +6,8 @@
 //! Each test grades real trees over loopback. They take one lock in turn, so that two of them never
 //! crowd the machine's two cores at once: the checks are timing-sensitive.
 
+mod corpus_case;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -670,16 +672,8 @@ fn generate(dir: &Path, class: &[Submission]) {
             }
             Kind::Empty => fs::create_dir_all(to.join("notes")).unwrap(),
             Kind::BuildHangs => {
-                // A build script would be ignored (only src/ is built); constant evaluation that
-                // never ends keeps the compiler itself busy.
                 copy_dir(&kit().join("solutions"), &to);
-                let lib = to.join("01-bind/src/lib.rs");
-                let text = fs::read_to_string(&lib).unwrap();
-                let (docs, code): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with("//!"));
-                let hang = "pub const FOREVER: u64 = { let mut i: u64 = 0; loop { i = i.wrapping_add(1); } };";
-                let text =
-                    format!("{}\n#![allow(long_running_const_eval)]\n{}\n{hang}\n", docs.join("\n"), code.join("\n"));
-                fs::write(&lib, text).unwrap();
+                corpus_case::hang_the_compiler(&to.join("01-bind/src/lib.rs"));
             }
         }
     }

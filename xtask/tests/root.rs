@@ -3,6 +3,7 @@
 //! running. CI runs the kit's tests as root; as an ordinary user these tests say so and pass
 //! without asserting anything of root's isolation (there is none to assert).
 
+mod corpus_case;
 mod leftovers;
 
 use std::collections::BTreeMap;
@@ -187,16 +188,7 @@ fn a_build_that_never_ends_is_stopped_at_the_grade_time_limit() {
     let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
     hostile_bind(dir.path(), "");
-    let lib = dir.path().join("01-bind/src/lib.rs");
-    let text = fs::read_to_string(&lib).unwrap();
-    // Constant evaluation that never ends keeps rustc busy for ever once its lint is allowed.
-    let (docs, code): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with("//!"));
-    let text = format!(
-        "{}\n#![allow(long_running_const_eval)]\n{}\npub const FOREVER: u64 = {{ let mut i: u64 = 0; loop {{ i = i.wrapping_add(1); }} }};\n",
-        docs.join("\n"),
-        code.join("\n")
-    );
-    fs::write(&lib, text).unwrap();
+    corpus_case::hang_the_compiler(&dir.path().join("01-bind/src/lib.rs"));
     let started = Instant::now();
     let output = xtask()
         .args(["grade", "01", "--time-limit", "20", "--format", "json", "--tree"])

@@ -387,24 +387,7 @@ fn stage(root: &Path, slot: &Path) -> Result<(), String> {
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name();
         if name.to_str().is_some_and(tree::is_exercise_name) && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            copy_dir(&entry.path(), &slot.join(&name)).map_err(why)?;
-        }
-    }
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        let name = entry.file_name();
-        if kind.is_dir() && name != "target" && name != ".git" {
-            copy_dir(&entry.path(), &to.join(&name))?;
-        } else if kind.is_file() {
-            // A fresh copy has a fresh modification time, which is what makes cargo rebuild the
-            // slot's artifacts for this submission.
-            fs::copy(entry.path(), to.join(&name))?;
+            crate::files::copy_sources(&entry.path(), &slot.join(&name)).map_err(why)?;
         }
     }
     Ok(())

@@ -360,7 +360,7 @@ impl Slot {
             fs::remove_dir_all(&tree).map_err(why)?;
         }
         for exercise in exercises {
-            copy_dir(&solutions.join(exercise), &tree.join(exercise)).map_err(why)?;
+            crate::files::copy_sources(&solutions.join(exercise), &tree.join(exercise)).map_err(why)?;
         }
         Ok(Slot { tree, _lock: lock })
     }
@@ -369,21 +369,6 @@ impl Slot {
     fn file(&self, mutant: &Mutant) -> PathBuf {
         self.tree.join(mutant.exercise().unwrap_or_default()).join(mutant.file_in_exercise())
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        let name = entry.file_name();
-        if kind.is_dir() && name != "target" {
-            copy_dir(&entry.path(), &to.join(&name))?;
-        } else if kind.is_file() {
-            fs::copy(entry.path(), to.join(&name))?;
-        }
-    }
-    Ok(())
 }
 
 /// What the checks made of one mutant.

@@ -110,10 +110,8 @@ pub fn render(report: &Report, layout: &Layout, student: Option<&Student>) -> St
     out
 }
 
-/// One exercise: its name and score, a line per check, and the details the layout asks for.
-pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
-    let style = &layout.style;
-    let mut out = String::new();
+/// `02-accept-loop  6/9 checks, 9/14 points`: an exercise's name and score, green when complete.
+pub fn score_line(exercise: &ExerciseReport, style: &Style) -> String {
     let score = format!(
         "{}/{} checks, {}/{} points",
         exercise.passed(),
@@ -122,7 +120,14 @@ pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
         exercise.max_score()
     );
     let score = if exercise.complete() { style.green(&score) } else { score };
-    let _ = writeln!(out, "{}  {score}", style.bold(&exercise.name));
+    format!("{}  {score}", style.bold(&exercise.name))
+}
+
+/// One exercise: its name and score, a line per check, and the details the layout asks for.
+pub fn exercise_section(exercise: &ExerciseReport, layout: &Layout) -> String {
+    let style = &layout.style;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", score_line(exercise, style));
     if let Some(broken) = &exercise.broken {
         wrapped(&mut out, &format!("  {} ", style.red("✗")), 4, &clean(&broken.summary), layout.width);
         // The compiler's own message keeps its layout (its ASCII art points at columns).

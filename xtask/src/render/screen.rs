@@ -218,15 +218,7 @@ pub fn cut(line: &str, width: usize) -> String {
 /// the other checks. `command` is how to see everything: `cargo xtask grade 02`.
 pub fn exercise(exercise: &ExerciseReport, style: &Style, width: Option<usize>) -> Vec<Block> {
     let mut blocks = Vec::new();
-    let score = format!(
-        "{}/{} checks, {}/{} points",
-        exercise.passed(),
-        exercise.checks.len(),
-        exercise.score(),
-        exercise.max_score()
-    );
-    let score = if exercise.complete() { style.green(&score) } else { score };
-    blocks.push(Block::text("", 0, &format!("{}  {score}", style.bold(&exercise.name)), width, ALWAYS));
+    blocks.push(Block::text("", 0, &human::score_line(exercise, style), width, ALWAYS));
     let grade = format!("cargo xtask grade {}", &exercise.name[..2]);
     if let Some(broken) = &exercise.broken {
         let mark = format!("  {} ", style.red("✗"));

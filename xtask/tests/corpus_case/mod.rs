@@ -457,6 +457,17 @@ fn sync_dir(dir: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<(), String
     Ok(())
 }
 
+/// Makes the crate whose `src/lib.rs` is `lib` keep the compiler busy for ever: constant
+/// evaluation that never ends, once its lint is allowed. (A build script would be ignored: only
+/// the `.rs` files of `src/` are built.)
+pub fn hang_the_compiler(lib: &Path) {
+    let text = fs::read_to_string(lib).unwrap();
+    let (docs, code): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with("//!"));
+    let hang = "pub const FOREVER: u64 = { let mut i: u64 = 0; loop { i = i.wrapping_add(1); } };";
+    let text = format!("{}\n#![allow(long_running_const_eval)]\n{}\n{hang}\n", docs.join("\n"), code.join("\n"));
+    fs::write(lib, text).unwrap();
+}
+
 /// Writes `tree` with the solution of every exercise in `exercises`, each of whose functions
 /// (free functions, methods, `main`) sleeps forever instead of doing its work. Functions that
 /// return `impl Trait` or are `const` keep their bodies: a body that never returns does not
