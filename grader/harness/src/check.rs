@@ -211,6 +211,13 @@ pub struct Fail {
     /// then an error of the grader, not a failure of the student.
     #[serde(default)]
     pub grader_error: bool,
+    /// Set when the grader, as a client, found no server at its address any more: its connect
+    /// was refused, or the connection was reset before an answer. Which of the two happens is a
+    /// race in the kernel (a listener closed with the grader's connection in its queue resets it),
+    /// so a check explains both the same way once it knows the server's call had returned
+    /// ([`crate::ctx::Background::explain`]). Judge-side only.
+    #[serde(skip)]
+    pub(crate) server_gone: bool,
 }
 
 impl Fail {

@@ -280,8 +280,27 @@ impl<R: DeserializeOwned + Debug> Background<R> {
             Some(answer) => match settle::<R>(&self.transcript, &self.call, answer) {
                 Err(cause) => cause,
                 Ok(value) => {
-                    let got = format!("{}; {} had already returned {}", fail.got, self.call, short_debug(&value));
-                    fail.got(got)
+                    let returned = format!("{} had already returned {}", self.call, short_debug(&value));
+                    if fail.server_gone {
+                        // Refused or reset is the kernel's race, not a difference in the code:
+                        // one text for both, naming the cause.
+                        Fail {
+                            did: "connected another client to your server".to_owned(),
+                            expected: "your server to accept it and answer".to_owned(),
+                            got: format!(
+                                "nothing listened there any more (the connection was refused or reset): {returned}"
+                            ),
+                            hint: Some(format!(
+                                "a server keeps accepting while it has clients to serve: look for why {} returned \
+                                 this early (a loop that ends too soon, a return, or a ? on one client's error)",
+                                self.call
+                            )),
+                            ..fail
+                        }
+                    } else {
+                        let got = format!("{}; {returned}", fail.got);
+                        fail.got(got)
+                    }
                 }
             },
         }

@@ -182,6 +182,13 @@ impl Reply {
 pub struct Conn {
     stream: TcpStream,
     peer: SocketAddr,
+    /// The server's address, when the grader is the client.
+    server: Option<SocketAddr>,
+    /// Who writes the bytes that arrive: student code, or a handler of the grader's that student
+    /// code calls (see [`Conn::answered_by_grader_handler`]).
+    speaker: Who,
+    /// The connection was reset under a read of the grader's.
+    reset: bool,
     pending: Vec<u8>,
     transcript: Transcript,
     watch: Watch,
@@ -195,22 +202,26 @@ impl std::fmt::Debug for Conn {
 
 impl Conn {
     fn new(stream: TcpStream, peer: SocketAddr, transcript: Transcript, watch: Watch) -> Self {
-        Conn { stream, peer, pending: Vec::new(), transcript, watch }
+        Conn { stream, peer, server: None, speaker: Who::Student, reset: false, pending: Vec::new(), transcript, watch }
     }
 
     pub(crate) fn connect(addr: SocketAddr, transcript: Transcript, watch: Watch) -> Result<Conn, Fail> {
         transcript.say(Who::Grader, format!("connects to {addr}"));
         match TcpStream::connect_timeout(&addr, CONNECT_LIMIT) {
-            Ok(stream) => Ok(Conn::new(stream, addr, transcript, watch)),
+            Ok(stream) => Ok(Conn { server: Some(addr), ..Conn::new(stream, addr, transcript, watch) }),
             Err(error) => {
                 let cause = match error.kind() {
                     io::ErrorKind::ConnectionRefused => " (nothing is listening there)",
                     _ => "",
                 };
                 transcript.say(Who::Grader, format!("could not connect: {error}{cause}"));
-                Err(Fail::new(format!("connected to {addr}"))
+                let mut fail = Fail::new(format!("connected to {addr}"))
                     .expected("your server to be listening there")
-                    .got(format!("the connection failed: {error}")))
+                    .got(format!("the connection failed: {error}"));
+                if error.kind() == io::ErrorKind::ConnectionRefused {
+                    fail.server_gone = true;
+                }
+                Err(fail)
             }
         }
     }
@@ -225,6 +236,14 @@ impl Conn {
         self.peer
     }
 
+    /// Says that what arrives on this connection is written by a handler of the grader's, which
+    /// student code (an accept loop) calls with its end: the transcript then names that handler,
+    /// not student code, as the sender of the bytes. Closing the connection, or never writing,
+    /// stays student code's doing: the loop decides whether the handler runs at all.
+    pub fn answered_by_grader_handler(&mut self) {
+        self.speaker = Who::GraderHandler;
+    }
+
     /// The socket, for options such as `set_nodelay`.
     pub fn stream(&self) -> &TcpStream {
         &self.stream
@@ -235,9 +254,13 @@ impl Conn {
         self.transcript.say(Who::Grader, show_bytes(bytes));
         self.stream.write_all(bytes).map_err(|error| {
             self.transcript.say(Who::Grader, format!("its write failed: {error}"));
-            Fail::new(format!("sent {}", show_bytes(bytes)))
+            let mut fail = Fail::new(format!("sent {}", show_bytes(bytes)))
                 .expected("your code to keep the connection open")
-                .got(format!("the write failed: {error}"))
+                .got(format!("the write failed: {error}"));
+            if matches!(error.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) {
+                fail.server_gone = self.server.is_some();
+            }
+            fail
         })
     }
 
@@ -306,7 +329,8 @@ impl Conn {
     /// Reads until end of file or the time limit.
     pub fn read_to_end_within(&mut self, limit: Duration) -> Reply {
         let mut reply = self.read_until(limit, |_| None);
-        if reply.end == End::Eof {
+        // A reset is not the orderly end a reader waits for: what was sent may have been lost.
+        if reply.end == End::Eof && !self.reset {
             reply.end = End::Complete;
         }
         reply
@@ -324,7 +348,16 @@ impl Conn {
             // The peer's line never ended: the mistake is the missing delimiter, not the text.
             got.push_str(" — no newline (\\n) ended the line");
         }
-        Err(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(got))
+        Err(self.gone(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(got)))
+    }
+
+    /// Marks `fail` as a server's absence when the grader, as its client, saw the connection
+    /// reset (see [`Fail::server_gone`]).
+    fn gone(&self, mut fail: Fail) -> Fail {
+        if self.reset {
+            fail.server_gone = self.server.is_some();
+        }
+        fail
     }
 
     /// Fails unless the peer closes the connection (the grader reads end of file) within `limit`,
@@ -334,9 +367,18 @@ impl Conn {
         if reply.end == End::Complete && reply.bytes.is_empty() {
             return Ok(());
         }
-        Err(Fail::new(did)
-            .expected(format!("your code to close the connection within {limit:?}"))
-            .got(reply.describe()))
+        if self.reset {
+            return Err(self.gone(
+                Fail::new(did)
+                    .expected(format!("your code to close the connection within {limit:?}, in order (end of file)"))
+                    .got(format!("{}: a reset, as when a socket closes with bytes it has not read", reply.describe())),
+            ));
+        }
+        Err(self.gone(
+            Fail::new(did)
+                .expected(format!("your code to close the connection within {limit:?}"))
+                .got(reply.describe()),
+        ))
     }
 
     fn read_until(&mut self, limit: Duration, complete: impl Fn(&[u8]) -> Option<usize>) -> Reply {
@@ -366,7 +408,7 @@ impl Conn {
             match self.stream.read(&mut buf) {
                 Ok(0) => return self.stop(End::Eof, "closes the connection (end of file)".into()),
                 Ok(n) => {
-                    self.transcript.say(Who::Student, show_bytes(&buf[..n]));
+                    self.transcript.say(self.speaker, show_bytes(&buf[..n]));
                     self.pending.extend_from_slice(&buf[..n]);
                 }
                 Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
@@ -384,16 +426,22 @@ impl Conn {
         Reply { bytes: std::mem::take(&mut self.pending), end }
     }
 
-    /// The grader's own read failed: said as the grader's event, with the cause where it is
-    /// known (a reset comes from the other end).
+    /// The grader's own read failed. A reset is student code's end closing abruptly (its socket
+    /// closed with bytes it never read, or its listener closed before accepting): whether the
+    /// grader then reads end of file or a reset is a race in the kernel, so both read as the
+    /// connection closing, and only the transcript tells them apart. Anything else is said as the
+    /// grader's own event.
     fn failed(&mut self, error: io::Error) -> Reply {
-        let cause = match error.kind() {
-            io::ErrorKind::ConnectionReset => {
-                " (your end reset the connection: it closed with data unread, or aborted)"
-            }
-            _ => "",
-        };
-        self.transcript.say(Who::Grader, format!("its read failed: {error}{cause}"));
+        if error.kind() == io::ErrorKind::ConnectionReset {
+            self.reset = true;
+            return self.stop(
+                End::Eof,
+                "closes the connection abruptly (a reset: its socket closed with bytes it had not read, or its \
+                 listener closed before accepting)"
+                    .into(),
+            );
+        }
+        self.transcript.say(Who::Grader, format!("its read failed: {error}"));
         Reply { bytes: std::mem::take(&mut self.pending), end: End::Failed(error.to_string()) }
     }
 }
@@ -612,13 +660,33 @@ mod tests {
     }
 
     #[test]
-    fn a_reset_connection_fails_the_peer_instead_of_ending_it() {
+    fn a_reset_connection_reads_as_closed_but_not_as_an_orderly_end() {
         let server = Server::bind(transcript(), Watch::default()).unwrap();
         let client = Conn::connect(server.addr(), transcript(), Watch::default()).unwrap();
         let mut accepted = server.accept_within(Duration::from_secs(5)).unwrap();
         client.reset().unwrap();
-        let reply = accepted.read_to_end_within(Duration::from_secs(5));
-        assert!(matches!(&reply.end, End::Failed(error) if error.contains("reset")), "{reply:?}");
+        // End of file or a reset is the kernel's choice: a reply reads the same either way.
+        let reply = accepted.read_line_within(Duration::from_secs(5));
+        assert_eq!(reply, Reply { bytes: Vec::new(), end: End::Eof });
+        // Waiting for the end of the stream, a reset is not the orderly close asked for.
+        let fail = accepted.expect_eof_within("waited", Duration::from_secs(5)).unwrap_err();
+        assert!(fail.got.contains("a reset"), "{fail:?}");
+        assert!(
+            accepted.transcript.lines().iter().any(|line| line.who == Who::Student && line.text.contains("abruptly"))
+        );
+    }
+
+    #[test]
+    fn a_refused_or_reset_client_connection_says_the_server_is_gone() {
+        let server = Server::bind(transcript(), Watch::default()).unwrap();
+        let addr = server.addr();
+        let mut client = Conn::connect(addr, transcript(), Watch::default()).unwrap();
+        // The listener closes with the grader's connection still in its queue: the kernel resets it.
+        drop(server);
+        let reset = client.expect_line("waited", "hello\n", Duration::from_secs(5)).unwrap_err();
+        assert!(reset.server_gone);
+        let refused = Conn::connect(addr, transcript(), Watch::default()).unwrap_err();
+        assert!(refused.server_gone);
     }
 
     #[test]

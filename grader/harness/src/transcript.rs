@@ -20,6 +20,9 @@ pub enum Who {
     Grader,
     /// The student's code: what it sent, returned, printed or how it panicked.
     Student,
+    /// A handler of the grader's that student code calls (an accept loop hands it each client):
+    /// the bytes it writes are the grader's, though they pass through student code's connection.
+    GraderHandler,
 }
 
 /// One line of the conversation.
@@ -36,6 +39,7 @@ impl fmt::Display for Line {
         let who = match self.who {
             Who::Grader => "grader   ",
             Who::Student => "your code",
+            Who::GraderHandler => "grader's handler",
         };
         write!(f, "{who} → {}", self.text)
     }
@@ -193,5 +197,7 @@ mod tests {
         assert_eq!(line.to_string(), "your code → closed the connection");
         let line = Line { who: Who::Grader, text: "connect 127.0.0.1:4000".into() };
         assert_eq!(line.to_string(), "grader    → connect 127.0.0.1:4000");
+        let line = Line { who: Who::GraderHandler, text: "3 bytes \"hi\\n\"".into() };
+        assert_eq!(line.to_string(), "grader's handler → 3 bytes \"hi\\n\"");
     }
 }

@@ -177,6 +177,7 @@ fn new_socket_per_client(ctx: &mut Ctx) -> Outcome {
         let (mut clients, mut handed) = (Vec::new(), Vec::new());
         for n in 1..=2 {
             let mut conn = ctx.connect(addr)?;
+            conn.answered_by_grader_handler();
             conn.expect_line("connected and waited", &format!("you are client {n}\n"), WAIT)
                 .map_err(|fail| fail.hint("call the handler with the stream accept() returned for this client"))?;
             clients.push(conn.local_addr().setup("reading the grader's client address")?);
@@ -248,7 +249,10 @@ fn handler_error(ctx: &mut Ctx) -> Outcome {
     let (addr, running, call) = start_serve(ctx, 2, Handler::FailsFirst)?;
     running.while_running(|| {
         let _first = ctx.connect(addr)?;
-        hello(ctx, addr).map_err(|fail| {
+        let mut second = ctx.connect(addr)?;
+        second.answered_by_grader_handler();
+        second.send(HELLO)?;
+        second.expect_line(r#"sent "Hello, server!" (no newline) and waited"#, GREETING, WAIT).map_err(|fail| {
             fail.hint("a handler error is about one client: print it, count it, and accept the next one")
         })
     })?;
