@@ -27,6 +27,7 @@ pub mod student;
 pub mod supervise;
 pub mod transcript;
 pub mod tree;
+pub mod unread;
 
 pub use check::{Check, Fail, Outcome, Step};
 pub use ctx::Ctx;

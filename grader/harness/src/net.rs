@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::check::{Fail, Setup};
 use crate::student::Watch;
 use crate::transcript::{Transcript, Who, show_bytes};
+use crate::unread::unread_bytes;
 
 /// How long the grader waits to connect to student code that should be listening.
 const CONNECT_LIMIT: Duration = Duration::from_secs(2);
@@ -105,42 +106,13 @@ fn wait_readable(socket: &impl AsRawFd, limit: Duration, watch: &Watch) -> io::R
 }
 
 /// Waits, at most `limit`, until the socket at `peer` connected to `local` (the peer's end of a
-/// grader's connection) has no unread bytes in its receive queue. Linux shows the queue in
-/// `/proc/net/tcp` and `/proc/net/tcp6`; elsewhere, or when the socket is not found (it closed),
-/// there is nothing to wait for.
+/// grader's connection) has no unread bytes in its receive queue. Where the system cannot tell,
+/// or the socket is not found (it closed), there is nothing to wait for.
 fn wait_until_read(peer: SocketAddr, local: SocketAddr, limit: Duration, watch: &Watch) {
     let deadline = Instant::now() + limit;
     while unread_bytes(peer, local).is_some_and(|n| n > 0) && Instant::now() < deadline && watch.stopped().is_none() {
         thread::sleep(Duration::from_millis(1));
     }
-}
-
-/// The receive queue of the TCP socket `local` connected to `remote`, from `/proc/net/tcp*`.
-fn unread_bytes(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
-    let table = if local.is_ipv4() { "/proc/net/tcp" } else { "/proc/net/tcp6" };
-    let text = std::fs::read_to_string(table).ok()?;
-    let (local, remote) = (proc_net_addr(local), proc_net_addr(remote));
-    text.lines().skip(1).find_map(|line| {
-        // `sl local rem st tx_queue:rx_queue ...`
-        let mut fields = line.split_whitespace().skip(1);
-        let (l, r) = (fields.next()?, fields.next()?);
-        let queues = fields.nth(1)?;
-        (l == local && r == remote).then(|| u64::from_str_radix(queues.split_once(':')?.1, 16).ok()).flatten()
-    })
-}
-
-/// An address as `/proc/net/tcp*` writes it: the IP's bytes as 32-bit words in host order, in
-/// hex, a colon, the port in hex.
-fn proc_net_addr(addr: SocketAddr) -> String {
-    let octets = match addr.ip() {
-        std::net::IpAddr::V4(ip) => ip.octets().to_vec(),
-        std::net::IpAddr::V6(ip) => ip.octets().to_vec(),
-    };
-    let ip: String = octets
-        .chunks(4)
-        .map(|word| format!("{:08X}", u32::from_ne_bytes(word.try_into().expect("four bytes"))))
-        .collect();
-    format!("{ip}:{:04X}", addr.port())
 }
 
 /// How a read of the grader's ended.
@@ -630,18 +602,6 @@ mod tests {
         }
         sender.join().unwrap();
         assert_eq!(pieces, ["ab", "cd", "ef", "gh"]);
-    }
-
-    #[test]
-    fn proc_net_addresses_are_written_as_the_kernel_does() {
-        assert_eq!(
-            proc_net_addr("127.0.0.1:8080".parse().unwrap()),
-            if cfg!(target_endian = "little") { "0100007F:1F90" } else { "7F000001:1F90" }
-        );
-        assert_eq!(
-            proc_net_addr("[::1]:80".parse().unwrap()),
-            format!("{}:0050", "0".repeat(24) + &format!("{:08X}", u32::from_ne_bytes([0, 0, 0, 1])))
-        );
     }
 
     #[test]
