@@ -24,6 +24,8 @@ const READY_LIMIT: Duration = Duration::from_secs(3);
 const DRAIN_LIMIT: Duration = Duration::from_millis(500);
 /// How many ports to try when another process takes the picked port first.
 const PORT_ATTEMPTS: usize = 5;
+/// How long [`ServerProgram::explain`] waits to see the program's exit, once its listener is gone.
+const EXIT_SEEN_WITHIN: Duration = Duration::from_millis(200);
 
 /// What a run of the exercise's program did.
 #[derive(Clone, Debug)]
@@ -251,6 +253,35 @@ impl ServerProgram {
             }
             thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// Adds what the program printed to a failure of the grader's side of the conversation, and
+    /// explains a client connection that found nobody there by the program having ended: whether
+    /// the grader then saw its connection refused or reset is the kernel's race, so both read the
+    /// same (see [`Fail::server_gone`]).
+    pub fn explain(&mut self, fail: Fail) -> Fail {
+        if fail.server_gone {
+            // The exit that closed the listener may take a moment to be seen from here.
+            let deadline = Instant::now() + EXIT_SEEN_WITHIN;
+            while self.running() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(5));
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Fail {
+                    did: "connected another client to your server".to_owned(),
+                    expected: "the program to accept it and answer".to_owned(),
+                    got: format!(
+                        "nothing listened there any more (the connection was refused or reset): the program {}; it \
+                         printed {}",
+                        describe_status(status),
+                        self.output()
+                    ),
+                    ..fail
+                };
+            }
+        }
+        let got = format!("{} (the program printed {})", fail.got, self.output());
+        fail.got(got)
     }
 
     /// What it printed so far, for failure messages: `stdout: ...; stderr: ...`, or for a panic

@@ -262,16 +262,14 @@ fn handler_error(ctx: &mut Ctx) -> Outcome {
 }
 
 fn program_serves(ctx: &mut Ctx) -> Outcome {
-    let server = ctx.serve_program(|addr| vec![addr.to_string()])?;
+    let mut server = ctx.serve_program(|addr| vec![addr.to_string()])?;
     let addr = server.addr();
     // A failure shows what the program printed: a panic message, say.
-    let annotate = |fail: Fail| {
-        let got = format!("{} (the program printed {})", fail.got, server.output());
-        fail.got(got)
-    };
     for _ in 0..2 {
         hello(ctx, addr).map_err(|fail| {
-            annotate(fail.hint("bind once, then serve(&listener, None, greet): one listener, and a loop of accepts"))
+            server.explain(
+                fail.hint("bind once, then serve(&listener, None, greet): one listener, and a loop of accepts"),
+            )
         })?;
     }
     // Two clients connect before either is served; a server that re-binds per client loses one,
@@ -286,7 +284,7 @@ fn program_serves(ctx: &mut Ctx) -> Outcome {
         }
         Ok(())
     };
-    at_once().map_err(|fail| annotate(fail.hint("bind once, then loop on accept with the same listener")))?;
+    at_once().map_err(|fail| server.explain(fail.hint("bind once, then loop on accept with the same listener")))?;
     let expected = format!("listening on {addr}");
     if !server.wait_for_stdout(&expected, WAIT) {
         return Err(Fail::new(format!("started `{}`", server.command_line()))
@@ -295,7 +293,7 @@ fn program_serves(ctx: &mut Ctx) -> Outcome {
     }
     drop(server);
     // With port 0 the address given is not the one bound: only local_addr() knows the port.
-    let server = ctx.start_program(&["127.0.0.1:0"])?;
+    let mut server = ctx.start_program(&["127.0.0.1:0"])?;
     let did = format!("started `{}`", server.command_line());
     let prefix = "listening on 127.0.0.1:";
     let port = server.stdout_line_after(prefix, WAIT).and_then(|port| port.trim().parse::<u16>().ok());
@@ -306,10 +304,7 @@ fn program_serves(ctx: &mut Ctx) -> Outcome {
             .hint("print listener.local_addr(), not the address you were given: with port 0 they differ"));
     };
     ctx.student(format!("printed that it listens on 127.0.0.1:{port}"));
-    hello(ctx, SocketAddr::from(([127, 0, 0, 1], port))).map_err(|fail| {
-        let got = format!("{} (the program printed {})", fail.got, server.output());
-        fail.got(got)
-    })
+    hello(ctx, SocketAddr::from(([127, 0, 0, 1], port))).map_err(|fail| server.explain(fail))
 }
 
 fn program_errors(ctx: &mut Ctx) -> Outcome {
