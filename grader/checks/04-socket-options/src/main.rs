@@ -525,8 +525,8 @@ const PROGRAM_REPLY: &str = "TIME 12:00\n";
 /// How long a run of the program may take when nothing makes it wait.
 const PROGRAM_LIMIT: Duration = Duration::from_secs(3);
 /// The timeout the program is given against a silent server.
-const PROGRAM_TIMEOUT_MS: u64 = 300;
-/// How long the program may run against a silent server: far above its 300 ms on a busy machine,
+const PROGRAM_TIMEOUT_MS: u64 = 150;
+/// How long the program may run against a silent server: far above its 150 ms on a busy machine,
 /// and below its default timeout of 2 s, so that a timeout argument left unused shows.
 const PROGRAM_GIVE_UP_LIMIT: Duration = Duration::from_millis(1500);
 
