@@ -191,9 +191,9 @@ impl Drop for Uid {
 /// processes it may signal, which are exactly that user's. Repeated until none is left, so that a
 /// process forked during a round goes in the next.
 pub fn kill_user(uid: u32) {
-    // Most checks leave nothing behind (their processes were waited for): one round that finds
-    // nobody to signal says so without reading /proc, which costs far more, once per check.
-    if signal_all_of(uid) == Signalled::Nobody {
+    // Most checks leave nothing behind (their processes were waited for): one system call says
+    // so, where reading /proc costs a file per process on the machine, at the end of every check.
+    if !has_tasks(uid) {
         return;
     }
     for _ in 0..20 {
@@ -201,52 +201,34 @@ pub fn kill_user(uid: u32) {
             reap_orphans_of(uid);
             return;
         }
-        signal_all_of(uid);
+        // SAFETY: the child makes only raw system calls and exits; the parent waits for it.
+        unsafe {
+            let pid = libc::fork();
+            if pid == 0 {
+                if libc::syscall(libc::SYS_setgid, uid) == 0 && libc::syscall(libc::SYS_setuid, uid) == 0 {
+                    libc::kill(-1, libc::SIGKILL);
+                }
+                libc::_exit(0);
+            }
+            if pid > 0 {
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+            }
+        }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
 
-/// What one round of [`signal_all_of`] found.
-#[derive(Debug, PartialEq, Eq)]
-enum Signalled {
-    /// No process of the user exists, not even a zombie.
-    Nobody,
-    /// Some were signalled (zombies included), or the round could not tell.
-    Some,
-}
-
-/// Sends SIGKILL to every process of `uid`, from a child that runs as `uid`: `kill(-1, ...)` then
-/// reaches exactly that user's processes, and fails with ESRCH when there is none (the child
-/// itself does not count). A zombie can be signalled, so one waiting to be reaped counts as some.
-fn signal_all_of(uid: u32) -> Signalled {
-    const NOBODY: i32 = 3;
-    // SAFETY: the child makes only raw system calls and exits; the parent waits for it.
+/// Whether any task (process or thread, a zombie not yet reaped included) of this PID namespace
+/// has `uid` as its real uid. `getpriority(PRIO_USER, uid)` looks at exactly those, and fails
+/// with ESRCH when there is none; a student process cannot change its real uid to hide.
+fn has_tasks(uid: u32) -> bool {
+    // SAFETY: errno is thread-local; getpriority(2) has no memory arguments.
     unsafe {
-        let pid = libc::fork();
-        if pid == 0 {
-            let mut code = 1;
-            if libc::syscall(libc::SYS_setgid, uid) == 0 && libc::syscall(libc::SYS_setuid, uid) == 0 {
-                code = if libc::kill(-1, libc::SIGKILL) == 0 {
-                    0
-                } else if *libc::__errno_location() == libc::ESRCH {
-                    NOBODY
-                } else {
-                    1
-                };
-            }
-            libc::_exit(code);
-        }
-        if pid > 0 {
-            let mut status = 0;
-            if libc::waitpid(pid, &mut status, 0) == pid
-                && libc::WIFEXITED(status)
-                && libc::WEXITSTATUS(status) == NOBODY
-            {
-                return Signalled::Nobody;
-            }
-        }
+        *libc::__errno_location() = 0;
+        let priority = libc::getpriority(libc::PRIO_USER, uid);
+        !(priority == -1 && *libc::__errno_location() == libc::ESRCH)
     }
-    Signalled::Some
 }
 
 /// Reaps the zombies of `uid` that are this process's children: killed student processes whose
@@ -415,6 +397,25 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_with_a_task_is_seen_and_one_without_is_not() {
+        // SAFETY: getuid(2) cannot fail.
+        assert!(has_tasks(unsafe { libc::getuid() }));
+        assert!(!has_tasks(3_999_999));
+        if !is_root() {
+            return;
+        }
+        use std::os::unix::process::CommandExt;
+        let mut child = Command::new("sleep").arg("30").uid(3_999_998).gid(3_999_998).spawn().unwrap();
+        assert!(has_tasks(3_999_998));
+        child.kill().unwrap();
+        // Dead but not reaped, a zombie still holds its uid (and its place under RLIMIT_NPROC).
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(has_tasks(3_999_998));
+        child.wait().unwrap();
+        assert!(!has_tasks(3_999_998));
+    }
 
     #[test]
     fn a_folder_inside_a_hidden_one_is_hidden_with_it() {
