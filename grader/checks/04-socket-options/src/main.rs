@@ -396,7 +396,7 @@ fn line_in_pieces(ctx: &mut Ctx) -> Outcome {
 /// How often the host interrupts a read with a signal in [`interrupted_read_retried`].
 const SIGNAL_EVERY: Duration = Duration::from_millis(20);
 /// How long the grader lets the signals interrupt a read before it sends the line.
-const SIGNALS_FOR: Duration = Duration::from_millis(200);
+const SIGNALS_FOR: Duration = DEADLINE;
 
 fn interrupted_read_retried(ctx: &mut Ctx) -> Outcome {
     let (stream, mut conn) = pair(ctx)?;
@@ -435,6 +435,10 @@ fn when_hung(fail: Fail, hint: &str) -> Fail {
     if fail.got == "it was still running" { fail.hint(hint) } else { fail }
 }
 
+/// The deadline of the checks that wait for a timeout to fire: long enough to tell a timeout from
+/// giving up at once (the earliest accepted is 3/4 of it), short because every grade waits for it.
+const DEADLINE: Duration = Duration::from_millis(120);
+
 /// Checks that a read with a deadline gave up with a timeout error, neither too early nor too late.
 fn gave_up_in_time(did: &str, deadline: Duration, returned: (Line, Duration)) -> Outcome {
     let (result, took) = returned;
@@ -463,15 +467,19 @@ fn gave_up_in_time(did: &str, deadline: Duration, returned: (Line, Duration)) ->
 }
 
 fn silent_peer_times_out(ctx: &mut Ctx) -> Outcome {
-    let deadline = Duration::from_millis(200);
+    let deadline = DEADLINE;
     let (stream, _conn) = pair(ctx)?;
     ctx.grader("keeps the connection open and sends nothing");
-    let reading =
-        Timed::start(ctx, "read_line_until(&mut stream, now + 200ms)", Call::ReadLineUntil(deadline), &[&stream]);
+    let call = format!("read_line_until(&mut stream, now + {deadline:?})");
+    let reading = Timed::start(ctx, &call, Call::ReadLineUntil(deadline), &[&stream]);
     let returned = reading.join_within(GIVE_UP_LIMIT).map_err(|fail| {
         when_hung(fail, "set a read timeout before reading: without one, a read from a silent peer waits forever")
     })?;
-    gave_up_in_time("stayed silent while your code read with a deadline 200ms away", deadline, returned)
+    gave_up_in_time(
+        &format!("stayed silent while your code read with a deadline {deadline:?} away"),
+        deadline,
+        returned,
+    )
 }
 
 fn request_round_trip(ctx: &mut Ctx) -> Outcome {
@@ -498,12 +506,12 @@ fn request_round_trip(ctx: &mut Ctx) -> Outcome {
 }
 
 fn request_silent_server(ctx: &mut Ctx) -> Outcome {
-    let deadline = Duration::from_millis(200);
+    let deadline = DEADLINE;
     let server = ctx.listen()?;
     let addr = server.addr();
     let asking = Timed::start(
         ctx,
-        &format!("request({addr}, \"PING\", 200ms)"),
+        &format!("request({addr}, \"PING\", {deadline:?})"),
         Call::Request(addr, "PING".to_owned(), deadline),
         &[],
     );
@@ -516,7 +524,11 @@ fn request_silent_server(ctx: &mut Ctx) -> Outcome {
         )
     })?;
     drop(conn);
-    gave_up_in_time("accepted your connection and never answered, with request's timeout 200ms", deadline, returned)
+    gave_up_in_time(
+        &format!("accepted your connection and never answered, with request's timeout {deadline:?}"),
+        deadline,
+        returned,
+    )
 }
 
 /// The line the program checks ask the program to send, and the grader's reply to it.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use grader::check::Setup;
 use grader::{Check, Ctx, Outcome, Step};
 
-use super::{GIVE_UP_LIMIT, Timed, gave_up_in_time, pair, when_hung};
+use super::{DEADLINE, GIVE_UP_LIMIT, Timed, gave_up_in_time, pair, when_hung};
 use crate::wire::Call;
 
 /// The checks, each declared `.private()`.
@@ -27,7 +27,7 @@ pub const CHECKS: &[Check] = &[Check::new(
 pub const WITHHELD: usize = 0;
 
 fn trickling_peer_deadline(ctx: &mut Ctx) -> Outcome {
-    let deadline = Duration::from_millis(200);
+    let deadline = DEADLINE;
     let (stream, conn) = pair(ctx)?;
     let mut trickle = conn.stream().try_clone().setup("cloning the grader's socket")?;
     ctx.grader("sends one byte \".\" every 50ms, for up to 5s, and never a newline");
@@ -39,13 +39,17 @@ fn trickling_peer_deadline(ctx: &mut Ctx) -> Outcome {
             thread::sleep(Duration::from_millis(50));
         }
     });
-    let reading =
-        Timed::start(ctx, "read_line_until(&mut stream, now + 200ms)", Call::ReadLineUntil(deadline), &[&stream]);
+    let reading = Timed::start(
+        ctx,
+        &format!("read_line_until(&mut stream, now + {deadline:?})"),
+        Call::ReadLineUntil(deadline),
+        &[&stream],
+    );
     let returned = reading.join_within(GIVE_UP_LIMIT).map_err(|fail| {
         when_hung(fail, "each byte arrives well within any read timeout, so a timeout set once never fires: before every read, set the timeout to the time left until the deadline")
     })?;
     gave_up_in_time(
-        "sent a byte every 50ms, never a newline, while your code read with a deadline 200ms away",
+        &format!("sent a byte every 50ms, never a newline, while your code read with a deadline {deadline:?} away"),
         deadline,
         returned,
     )?;
