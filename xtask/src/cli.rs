@@ -54,7 +54,7 @@ Options of grade:
   --tree DIR            grade a submission: the exercise crates in DIR, in its exercises/
                         folder, or in either up to two folders down (both run the private
                         checks too; a grade of exercises/ only counts them)
-  -j, --jobs N          run N checks at once (default: 3 per core; checks mostly wait)
+  -j, --jobs N          run N checks at once (default: 5 per core, at most 16; checks mostly wait)
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
   --format FORMAT       human (the default), json (the kit's schema, see the README),
@@ -319,4 +319,16 @@ pub fn check_submissions(dir: &Path) -> Result<PathBuf, Error> {
         )));
     }
     Ok(dir.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use grader::grade::{JOBS_PER_CORE, MAX_DEFAULT_JOBS};
+
+    use super::HELP;
+
+    #[test]
+    fn the_help_states_the_default_number_of_checks_at_once() {
+        assert!(HELP.contains(&format!("(default: {JOBS_PER_CORE} per core, at most {MAX_DEFAULT_JOBS};")));
+    }
 }
