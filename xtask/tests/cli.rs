@@ -234,7 +234,7 @@ fn a_program_that_does_not_compile_fails_only_the_checks_that_run_it() {
     fs::write(&main, source.replacen("ExitCode::SUCCESS", "ExitCode::SUCCES", 1)).unwrap();
     let (code, out) = stdout_of(xtask().args(["grade", "01", "--tree"]).arg(&tree));
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("01-bind  8/10"), "the library checks still pass: {out}");
+    assert!(out.contains("01-bind  9/11"), "the library checks still pass: {out}");
     assert_eq!(out.matches("got       your program does not compile: 01-bind/src/main.rs:").count(), 2, "{out}");
 }
 
@@ -249,8 +249,8 @@ fn a_broken_or_greedy_manifest_changes_nothing_only_src_is_built() {
     fs::write(&manifest, format!("{text}\n[dependencies]\nlibc = \"0.2\"\n")).unwrap();
     let (code, out) = stdout_of(xtask().args(["grade", "01", "03", "--tree"]).arg(&tree));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("01-bind  10/10"), "{out}");
-    assert!(out.contains("03-client  10/10"), "{out}");
+    assert!(out.contains("01-bind  11/11"), "{out}");
+    assert!(out.contains("03-client  11/11"), "{out}");
     assert!(
         out.contains(
             "ignored (only the .rs files of src/ are built): Cargo.toml's build script, dependencies or paths"
@@ -342,8 +342,8 @@ fn text_that_imitates_a_pass_changes_nothing_in_the_report() {
     let (code, out) = stdout_of(xtask().args(["grade", "-v", "01", "--tree"]).arg(&tree));
     assert_eq!(code, 1, "{out}");
     let totals: Vec<&str> = out.lines().filter(|l| l.starts_with("Total: ")).collect();
-    assert_eq!(totals, ["Total: 5/10 checks passed, 5/13 points, 0/1 exercises complete"], "{out}");
-    assert!(out.lines().any(|l| l.starts_with("01-bind  5/10")), "{out}");
+    assert_eq!(totals, ["Total: 6/11 checks passed, 6/14 points, 0/1 exercises complete"], "{out}");
+    assert!(out.lines().any(|l| l.starts_with("01-bind  6/11")), "{out}");
     // What the code printed is shown, indented and escaped: it cannot start a line or move the cursor.
     assert!(out.contains("        test result: ok. 10 passed"), "{out}");
     assert!(out.contains(r"\r\x1b[2K\x1b[1A\x1b[32m✓ every check passed"), "{out}");
@@ -386,7 +386,7 @@ fn an_exit_with_code_0_is_a_failure_from_the_command_line_too() {
     let (code, out) = stdout_of(xtask().args(["grade", "03", "--tree"]).arg(&tree));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("your code ended the whole process (exit code 0)"), "{out}");
-    assert!(out.contains("03-client  4/10"), "{out}");
+    assert!(out.contains("03-client  5/11"), "{out}");
 }
 
 #[test]
@@ -423,6 +423,6 @@ fn stress_names_a_check_whose_verdict_differed_with_counts() {
     assert_eq!(differing.len(), 1, "exactly one check was wrong once: {out}");
     assert!(differing[0].ends_with(": fail 1, pass 2"), "{out}");
     assert!(out.contains("      first fail: the grader "), "the failure is shown: {out}");
-    assert!(out.contains("stress: 1 of 10 checks got differing verdicts"), "{out}");
+    assert!(out.contains("stress: 1 of 11 checks got differing verdicts"), "{out}");
     let _ = fs::remove_dir(&flag);
 }

@@ -174,7 +174,7 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
     for (student, (total, status)) in &rows {
         assert_eq!(status, "graded", "{student}: {rows:?}");
         // Each hostile part runs in parse_address and fails nothing: full marks, as the solution.
-        assert_eq!(total, "13", "{student}: {rows:?}");
+        assert_eq!(total, "14", "{student}: {rows:?}");
     }
     let report = fs::read_to_string(out.join("reports/tamperer.json")).unwrap();
     assert!(report.contains("\"schema\""), "the tamperer's report was replaced: {report}");

@@ -50,6 +50,12 @@ const CHECKS: &[Check] = &[
         Step::Bind,
         not_available,
     ),
+    Check::new(
+        "other-errors-kept",
+        "any other error is kept whole in BindError::Other, and is its source()",
+        Step::Bind,
+        other_errors_kept,
+    ),
     Check::new("error-messages", "each error's message is one line that names the address", Step::Bind, error_messages),
     Check::new(
         "program-prints-address",
@@ -175,6 +181,40 @@ fn permission_denied(ctx: &mut Ctx) -> Outcome {
             .got(short_debug(&other))
             .hint("match on error.kind(): ErrorKind::PermissionDenied")),
     }
+}
+
+fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
+    expect_other_kept(ctx, SocketAddr::from(([127, 0, 0, 1], 7000)), io::ErrorKind::ConnectionReset, "reset")
+}
+
+/// Calls the student's `classify(addr, error)` with an error of `kind` (one without a variant of
+/// its own) and `message`: the error must come back whole in `BindError::Other`, and be its
+/// `source()`.
+fn expect_other_kept(ctx: &Ctx, addr: SocketAddr, kind: io::ErrorKind, message: &str) -> Outcome {
+    let made = format!("io::Error::new({kind:?}, {message:?})");
+    let got: BindErr =
+        ctx.call(&format!("classify({addr}, {made})"), Call::Classify(addr, MakeError::with(kind, message)))?;
+    match got {
+        BindErr::Other(reported, error) if reported == addr && error.is(kind) => {}
+        other => {
+            return Err(Fail::new(format!("called classify({addr}, a {kind:?} error)"))
+                .expected(format!("BindError::Other({addr}, the same error, kind {kind:?})"))
+                .got(short_debug(&other))
+                .hint("errors you do not recognise go into Other unchanged: do not relabel them"));
+        }
+    }
+    // Kept whole means reachable too: `source()` is how a caller (or `Box<dyn Error>`) gets at it.
+    let source: Option<String> = ctx.call(
+        &format!("classify({addr}, {made}).source()"),
+        Call::ClassifySource(addr, MakeError::with(kind, message)),
+    )?;
+    if source.as_deref() != Some(message) {
+        return Err(Fail::new(format!("called source() on what classify({addr}, a {kind:?} error) returned"))
+            .expected(format!("Some(the original error, {message:?})"))
+            .got(short_debug(&source))
+            .hint("keep the stub's `impl std::error::Error for BindError`: the source() of Other is its io::Error"));
+    }
+    Ok(())
 }
 
 fn program_ok(ctx: &mut Ctx) -> Outcome {

@@ -3,51 +3,27 @@
 //! this file that only says how many there are.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv6Addr, SocketAddr};
 
-use grader::ctx::short_debug;
-use grader::grader_host::wire::MakeError;
-use grader::{Check, Ctx, Fail, Outcome, Step};
+use grader::{Check, Ctx, Outcome, Step};
 
-use crate::wire::{BindErr, Call};
+use super::expect_other_kept;
 
 /// The checks, each declared `.private()`.
 pub const CHECKS: &[Check] = &[Check::new(
-    "other-errors-kept",
-    "any other error is kept whole in BindError::Other, and is its source()",
+    "other-errors-kept-any-kind",
+    "another kind of error, for an IPv6 address, is kept whole in BindError::Other too",
     Step::Bind,
-    other_errors_kept,
+    other_errors_kept_any_kind,
 )
 .private()];
 
 /// How many private checks this copy leaves out: none, in the instructor's copy.
 pub const WITHHELD: usize = 0;
 
-fn other_errors_kept(ctx: &mut Ctx) -> Outcome {
-    let addr = SocketAddr::from(([127, 0, 0, 1], 7000));
-    let got: BindErr = ctx.call(
-        &format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\"))"),
-        Call::Classify(addr, MakeError::with(io::ErrorKind::ConnectionReset, "reset")),
-    )?;
-    match got {
-        BindErr::Other(reported, error) if reported == addr && error.is(io::ErrorKind::ConnectionReset) => {}
-        other => {
-            return Err(Fail::new(format!("called classify({addr}, a ConnectionReset error)"))
-                .expected(format!("BindError::Other({addr}, the same error, kind ConnectionReset)"))
-                .got(short_debug(&other))
-                .hint("errors you do not recognise go into Other unchanged: do not relabel them"));
-        }
-    }
-    // Kept whole means reachable too: `source()` is how a caller (or `Box<dyn Error>`) gets at it.
-    let source: Option<String> = ctx.call(
-        &format!("classify({addr}, io::Error::new(ConnectionReset, \"reset\")).source()"),
-        Call::ClassifySource(addr, MakeError::with(io::ErrorKind::ConnectionReset, "reset")),
-    )?;
-    if source.as_deref() != Some("reset") {
-        return Err(Fail::new(format!("called source() on what classify({addr}, a ConnectionReset error) returned"))
-            .expected("Some(the original error, \"reset\")")
-            .got(short_debug(&source))
-            .hint("keep the stub's `impl std::error::Error for BindError`: the source() of Other is its io::Error"));
-    }
-    Ok(())
+/// The public `other-errors-kept` with another kind, message and address: a `classify` that keeps
+/// only the one kind it was shown, or only IPv4 addresses, fails here.
+fn other_errors_kept_any_kind(ctx: &mut Ctx) -> Outcome {
+    let addr = SocketAddr::from((Ipv6Addr::LOCALHOST, 9000));
+    expect_other_kept(ctx, addr, io::ErrorKind::TimedOut, "the network did not answer in time")
 }

@@ -59,6 +59,7 @@ const CHECKS: &[Check] = &[
         Step::ReadWrite,
         cut_short,
     ),
+    Check::new("not-utf8", "a reply that is not UTF-8 is an InvalidData error", Step::ReadWrite, not_utf8),
     Check::new(
         "refused",
         "connecting to a port where no one listens is a ConnectionRefused error, not a panic",
@@ -215,6 +216,25 @@ fn cut_short(ctx: &mut Ctx) -> Outcome {
             .expected("Err with kind UnexpectedEof: the reply was cut short")
             .got(short_debug(&other))
             .hint("read returning Ok(0) before the newline means the server closed early")),
+    }
+}
+
+fn not_utf8(ctx: &mut Ctx) -> Outcome {
+    let call = r#"receive_line(a reader that returns "caf\xe9\n", Latin-1, not UTF-8)"#;
+    expect_invalid_data(receive_line(ctx, call, b"caf\xe9\n", 64)?, call)
+}
+
+/// What `receive_line` returned for bytes that are not UTF-8: it must be an error of kind
+/// `InvalidData`.
+fn expect_invalid_data(got: IoResult<String>, call: &str) -> Outcome {
+    match got {
+        Err(error) if error.is(io::ErrorKind::InvalidData) => Ok(()),
+        other => Err(Fail::new(format!("called {call}"))
+            .expected("Err with kind InvalidData")
+            .got(short_debug(&other))
+            .hint(
+                "read up to the newline, then make a String of the whole line: a String holds UTF-8 only, and String::from_utf8 or read_line tell you when the bytes are not",
+            )),
     }
 }
 

@@ -2,27 +2,25 @@
 //! Gradescope), not in a student's `cargo xtask grade`. The student copy of the kit has a stub of
 //! this file that only says how many there are.
 
-use std::io;
+use grader::{Check, Ctx, Outcome, Step};
 
-use grader::ctx::short_debug;
-use grader::{Check, Ctx, Fail, Outcome, Step};
-
-use super::receive_line;
+use super::{expect_invalid_data, receive_line};
 
 /// The checks, each declared `.private()`.
-pub const CHECKS: &[Check] =
-    &[Check::new("not-utf8", "a reply that is not UTF-8 is an InvalidData error", Step::ReadWrite, not_utf8).private()];
+pub const CHECKS: &[Check] = &[Check::new(
+    "not-utf8-byte-by-byte",
+    "a reply that is not UTF-8 is an InvalidData error, also when it comes one byte per read",
+    Step::ReadWrite,
+    not_utf8_byte_by_byte,
+)
+.private()];
 
 /// How many private checks this copy leaves out: none, in the instructor's copy.
 pub const WITHHELD: usize = 0;
 
-fn not_utf8(ctx: &mut Ctx) -> Outcome {
-    let call = r#"receive_line(a reader that returns "caf\xe9\n", Latin-1, not UTF-8)"#;
-    match receive_line(ctx, call, b"caf\xe9\n", 64)? {
-        Err(error) if error.is(io::ErrorKind::InvalidData) => Ok(()),
-        other => Err(Fail::new(format!("called {call}"))
-            .expected("Err with kind InvalidData")
-            .got(short_debug(&other))
-            .hint("a String holds UTF-8 only; String::from_utf8 or read_line tell you when the bytes are not")),
-    }
+/// The public `not-utf8` with other bytes, given one per read: the first byte of a two-byte
+/// character (`é` is `c3 a9` in UTF-8) followed at once by the newline.
+fn not_utf8_byte_by_byte(ctx: &mut Ctx) -> Outcome {
+    let call = r#"receive_line(a reader that returns "caf\xc3\n", half of a UTF-8 "é", one byte per read)"#;
+    expect_invalid_data(receive_line(ctx, call, b"caf\xc3\n", 1)?, call)
 }

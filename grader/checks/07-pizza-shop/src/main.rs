@@ -5,6 +5,7 @@
 //! both.
 
 use std::fmt::Debug;
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::sync::LazyLock;
@@ -90,6 +91,13 @@ const CHECKS: &[Check] = &[
     )
     .timeout_ms(5000),
     Check::new(
+        "client-shop-hangs-up",
+        "a shop that hangs up before the end of its reply is an UnexpectedEof error (the ShopError's source), not a panic",
+        Step::Close,
+        client_shop_hangs_up,
+    )
+    .timeout_ms(5000),
+    Check::new(
         "program-serve",
         "`pizza-shop serve ADDR` takes orders from several clients at once on ADDR",
         Step::Concurrency,
@@ -127,6 +135,8 @@ const PROGRAM_LIMIT: Duration = Duration::from_secs(3);
 static MENU_REPLY: LazyLock<String> = LazyLock::new(|| format!("OK {}\n", MENU.join(" ")));
 /// What a client that reads a reply in one read most likely does wrong.
 const PIECES: &str = "read the whole reply line (BufReader::read_line collects the pieces until the \\n), then parse the number after OK";
+/// What a client that takes a reply cut short for a whole one most likely does wrong.
+const HUNG_UP: &str = "if read_line returns 0 bytes, or a line without \\n, the shop hung up: return io::Error::new(io::ErrorKind::UnexpectedEof, ...) (as ShopError::Io)";
 /// What a shop that answers one client at a time most likely does wrong.
 const ONE_AT_A_TIME: &str =
     "your shop seems busy with another client: serve each accepted connection on its own thread";
@@ -588,6 +598,42 @@ fn client_refused_and_nonsense(ctx: &mut Ctx) -> Outcome {
             .got(short_debug(&other))
             .hint("when the id does not parse, return BadReply instead of unwrapping")),
     }
+}
+
+fn client_shop_hangs_up(ctx: &mut Ctx) -> Outcome {
+    let (client, mut conn) = client_of_grader_shop(ctx)?;
+    let ordering = order(ctx, client, "funghi", 1);
+    ordering.while_running(|| {
+        expect_request(&mut conn, "order(\"funghi\", 1)", "ORDER funghi 1\n")?;
+        conn.send(b"OK 1")
+    })?;
+    ctx.grader("hangs up before the \\n of its reply");
+    drop(conn);
+    expect_hung_up(ctx, "sent \"OK 1\" without its \\n and hung up", ordering.join_within(CALL_LIMIT)?)
+}
+
+/// What a call of the student's client returned once the grader's shop had hung up (`did` says
+/// how): `ShopError::Io` with an error of kind `UnexpectedEof`, which is also its `source()`.
+fn expect_hung_up<T: Debug>(ctx: &Ctx, did: &str, got: Result<T, ShopErr>) -> Outcome {
+    let error = match got {
+        Err(ShopErr::Io(error)) if error.is(io::ErrorKind::UnexpectedEof) => error,
+        other => {
+            return Err(Fail::new(did)
+                .expected("Err(ShopError::Io(an error of kind UnexpectedEof)): the reply line never ended")
+                .got(short_debug(&other))
+                .hint(HUNG_UP));
+        }
+    };
+    // The io::Error stays reachable as the source, for a caller that wants its kind.
+    let expected = error.message.clone();
+    let (_, source) = describe(ctx, ShopErr::Io(error))?;
+    if source.as_deref() != Some(expected.as_str()) {
+        return Err(Fail::new("called source() on the ShopError::Io your client returned")
+            .expected(format!("Some(the io::Error: {expected:?})"))
+            .got(short_debug(&source))
+            .hint("keep the stub's `impl std::error::Error for ShopError`: source() of Io is its io::Error"));
+    }
+    Ok(())
 }
 
 /// A program that did not start because its `main` is still the stub's says so.
