@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 use std::fmt::{self, Debug};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -217,6 +217,19 @@ impl Ctx {
         let addr = listener.local_addr().setup("reading the listener's address")?;
         self.grader(format!("binds a listener on {addr} for your code"));
         Ok((listener, addr))
+    }
+
+    /// A connection from the grader to a listener of its own, with the end it accepted, for student
+    /// code that serves one connection (a `greet`, an `answer`): the grader talks from the client
+    /// end. When student code closes its end early, the grader's reads see the connection close,
+    /// never a server gone: no listener of student code is involved.
+    pub fn connection_for_student(&self) -> Result<(TcpStream, Conn), Fail> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
+        let addr = listener.local_addr().setup("reading the listener's address")?;
+        self.grader(format!("listens on {addr}; the connection it accepts goes to your code"));
+        let conn = Conn::connect(addr, self.transcript.clone(), self.watch.clone())?.to_own_listener();
+        let (stream, _) = listener.accept().setup("accepting the grader's connection")?;
+        Ok((stream, conn))
     }
 
     /// Binds an ephemeral loopback port and keeps it, so that student code binding the same address

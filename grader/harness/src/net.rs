@@ -198,6 +198,13 @@ impl Conn {
         }
     }
 
+    /// Says that the listener this connection was made to is the grader's own, so that a reset
+    /// never reads as a server of student code gone (see [`Fail::server_gone`]).
+    pub(crate) fn to_own_listener(mut self) -> Self {
+        self.server = None;
+        self
+    }
+
     /// The grader's end of the connection.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stream.local_addr()

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
@@ -116,11 +116,7 @@ fn connect_client(ctx: &Ctx, addr: SocketAddr) -> Result<Client, Fail> {
 /// Starts the student's `answer` on a connection of the grader's: the accepted end goes to
 /// student code, the grader talks from the client end. `answer` responds with [`Respond::Count`].
 fn start_answer(ctx: &Ctx) -> Result<(Background<IoResult<Bytes>>, Conn), Fail> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
-    let addr = listener.local_addr().setup("reading the listener's address")?;
-    ctx.grader(format!("listens on {addr}; the connection it accepts goes to your code"));
-    let conn = ctx.connect(addr)?;
-    let (stream, _) = listener.accept().setup("accepting the grader's connection")?;
+    let (stream, conn) = ctx.connection_for_student()?;
     let answering = ctx.spawn_passing(
         "answer(stream, |request| format!(\"{} bytes, {} lines\\n\", ...))",
         Call::Answer(Respond::Count),

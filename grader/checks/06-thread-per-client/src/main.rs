@@ -84,11 +84,7 @@ type Running = Background<IoResult<()>>;
 /// Starts the student's `greet` on the accepted end of a connection of the grader's; the grader
 /// talks from the client end.
 fn start_greet(ctx: &Ctx) -> Result<(Running, Conn), Fail> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
-    let addr = listener.local_addr().setup("reading the listener's address")?;
-    ctx.grader(format!("listens on {addr}; the connection it accepts goes to your code"));
-    let conn = ctx.connect(addr)?;
-    let (stream, _) = listener.accept().setup("accepting the grader's connection")?;
+    let (stream, conn) = ctx.connection_for_student()?;
     let greeting = ctx.spawn_passing("greet(stream)", Call::Greet, &[&stream]);
     // The host has its own copy now: this one would keep the connection open after greet closes it.
     drop(stream);
