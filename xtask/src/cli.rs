@@ -54,7 +54,7 @@ Options of grade:
   --tree DIR            grade a submission: the exercise crates in DIR, in its exercises/
                         folder, or in either up to two folders down (both run the private
                         checks too; a grade of exercises/ only counts them)
-  -j, --jobs N          run N checks at once (default: 5 per core, at most 16; checks mostly wait)
+  -j, --jobs N          run N checks at once (default: 8 per core, at most 16; checks mostly wait)
   -v, --verbose         show the conversation of passed checks too
   -q, --quiet           print only the totals
   --format FORMAT       human (the default), json (the kit's schema, see the README),

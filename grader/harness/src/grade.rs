@@ -63,11 +63,11 @@ pub struct Options {
 pub const TIME_LIMIT: Duration = Duration::from_secs(300);
 
 /// Checks run at once per core. A check spends most of its time waiting (for a deadline, a
-/// peer, a program to start). Measured on 2 cores with `cargo xtask grade --solutions -q -j N`
-/// (five runs each, 75 checks): 0.36–0.44 s at 10, 0.33–0.47 s at 16, 0.39–0.46 s at 24 and
-/// 0.41–0.70 s at 75; five per core take the gain, and `cargo xtask stress 200` finds no differing
-/// verdict.
-pub const JOBS_PER_CORE: usize = 5;
+/// peer, a program to start). Measured on 2 cores with `target/debug/xtask grade --solutions -j N`
+/// (75 checks, eight runs each, alternating): 0.39–0.45 s at 10 (median 0.42 s), 0.35–0.39 s at 16
+/// (median 0.38 s); earlier, 24 and 75 at once were no faster than 16. `cargo xtask stress 200`
+/// (two grades at once) finds no differing verdict at eight per core.
+pub const JOBS_PER_CORE: usize = 8;
 /// The most checks run at once by default, whatever the cores: beyond it, starting processes
 /// costs more than the waiting it overlaps.
 pub const MAX_DEFAULT_JOBS: usize = 16;

@@ -304,7 +304,7 @@ fn server_reads_to_eof(ctx: &mut Ctx) -> Outcome {
     conn.send_in_pieces(first, 5, Duration::from_millis(20))
         .map_err(|fail| answering.explain(fail.hint(closed_early)))?;
     ctx.grader("pauses, without ending the request");
-    let early = conn.read_exact_within(1, Duration::from_millis(150));
+    let early = conn.read_exact_within(1, Duration::from_millis(100));
     if !early.bytes.is_empty() || early.end != End::TimedOut {
         return Err(answering.explain(
             Fail::new(format!(
