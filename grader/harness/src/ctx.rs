@@ -227,7 +227,7 @@ impl Ctx {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).setup("binding a listener")?;
         let addr = listener.local_addr().setup("reading the listener's address")?;
         self.grader(format!("listens on {addr}; the connection it accepts goes to your code"));
-        let conn = Conn::connect(addr, self.transcript.clone(), self.watch.clone())?.to_own_listener();
+        let conn = Conn::connect(addr, self.transcript.clone(), self.watch.clone())?.connected_to_own_listener();
         let (stream, _) = listener.accept().setup("accepting the grader's connection")?;
         Ok((stream, conn))
     }

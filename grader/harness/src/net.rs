@@ -200,7 +200,7 @@ impl Conn {
 
     /// Says that the listener this connection was made to is the grader's own, so that a reset
     /// never reads as a server of student code gone (see [`Fail::server_gone`]).
-    pub(crate) fn to_own_listener(mut self) -> Self {
+    pub(crate) fn connected_to_own_listener(mut self) -> Self {
         self.server = None;
         self
     }
