@@ -1,6 +1,6 @@
 //! The grader's own end of every conversation: a listener on an ephemeral loopback port, client
 //! connections whose every read and write is recorded in the transcript with a deadline, a port
-//! that is guaranteed closed, and in-memory readers and writers that move a few bytes per call.
+//! that is guaranteed closed.
 //!
 //! Ports always come from the kernel (`127.0.0.1:0`), so that any number of grades can run at
 //! once without colliding.
@@ -472,63 +472,6 @@ impl ClosedPort {
     }
 }
 
-/// A reader that hands out at most `max` bytes per `read` call, as a TCP socket may: code that
-/// reads once instead of looping gets only the first piece.
-pub struct StingyReader {
-    data: Vec<u8>,
-    at: usize,
-    max: usize,
-    /// How many times `read` was called.
-    pub reads: usize,
-}
-
-impl StingyReader {
-    /// Serves `data` `max` bytes at a time, then end of file.
-    pub fn new(data: &[u8], max: usize) -> Self {
-        StingyReader { data: data.to_vec(), at: 0, max: max.max(1), reads: 0 }
-    }
-}
-
-impl Read for StingyReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.reads += 1;
-        let n = buf.len().min(self.max).min(self.data.len() - self.at);
-        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
-/// A writer that accepts at most `max` bytes per `write` call, as a TCP socket may: code that
-/// writes once instead of using `write_all` loses the rest.
-pub struct StingyWriter {
-    /// Everything written so far.
-    pub written: Vec<u8>,
-    max: usize,
-    /// How many times `write` was called.
-    pub writes: usize,
-}
-
-impl StingyWriter {
-    /// Accepts `max` bytes per call.
-    pub fn new(max: usize) -> Self {
-        StingyWriter { written: Vec::new(), max: max.max(1), writes: 0 }
-    }
-}
-
-impl Write for StingyWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writes += 1;
-        let n = buf.len().min(self.max);
-        self.written.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -661,18 +604,5 @@ mod tests {
         let server = Server::bind(transcript(), Watch::default()).unwrap();
         let fail = server.accept_within(Duration::from_millis(20)).unwrap_err();
         assert_eq!(fail.got, "no connection");
-    }
-
-    #[test]
-    fn stingy_endpoints_move_few_bytes_per_call() {
-        let mut reader = StingyReader::new(b"abcdef", 4);
-        let mut buf = [0; 16];
-        assert_eq!(reader.read(&mut buf).unwrap(), 4);
-        assert_eq!(reader.read(&mut buf).unwrap(), 2);
-        assert_eq!(reader.read(&mut buf).unwrap(), 0);
-        let mut writer = StingyWriter::new(3);
-        assert_eq!(writer.write(b"abcdef").unwrap(), 3);
-        writer.write_all(b"xyz1").unwrap();
-        assert_eq!(writer.written, b"abcxyz1");
     }
 }

@@ -14,6 +14,7 @@
 pub mod channel;
 pub mod interrupt;
 pub mod serve;
+pub mod stingy;
 pub mod wire;
 
 pub use serve::{Host, run};
