@@ -9,6 +9,9 @@
 //! without grading (the isolation they rely on exists only as root). CI runs them as root.
 
 mod corpus_case;
+mod instructor_only;
+mod kit;
+mod leftovers;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -19,93 +22,15 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use corpus_case::hostile_bind;
+use instructor_only::{assert_none_in, instructor_markers, text_files};
+use kit::{copy_dir, kit, outcome};
+use leftovers::sandbox_processes;
 
 fn xtask() -> Command {
     let mut command = Command::cargo_bin("xtask").unwrap();
     command.env("NO_COLOR", "1").env_remove("SOCKETS_COURSE_KIT").timeout(Duration::from_secs(1800));
     command
-}
-
-/// Exit code, stdout and stderr; fails the test on a panic.
-fn outcome(command: &mut Command) -> (i32, String, String) {
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "a panic: {stderr}");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), stderr)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn text_files(dir: &Path, files: &mut Vec<(PathBuf, String)>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap();
-        if path.is_dir() {
-            if name != "target" && name != ".git" {
-                text_files(&path, files);
-            }
-        } else if let Ok(text) = fs::read_to_string(&path) {
-            files.push((path, text));
-        }
-    }
-}
-
-/// What only the instructor's files hold: each line (20 characters or more) of a solution or of
-/// a private check's source that no other file of the kit but its tests has, and every private
-/// check's id as its declaration writes it.
-fn instructor_markers(kit: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut files = Vec::new();
-    text_files(kit, &mut files);
-    let solutions = kit.join("solutions");
-    let is_private = |path: &Path| path.file_name() == Some("private.rs".as_ref());
-    let instructor_only = |path: &Path| path.starts_with(&solutions) || is_private(path);
-    let tests = kit.join("xtask").join("tests");
-    let shared: BTreeSet<&str> = files
-        .iter()
-        .filter(|(path, _)| !instructor_only(path) && !path.starts_with(&tests))
-        .flat_map(|(_, text)| text.lines().map(str::trim))
-        .collect();
-    let mut lines = BTreeSet::new();
-    let mut ids = BTreeSet::new();
-    for (path, text) in files.iter().filter(|(path, _)| instructor_only(path)) {
-        lines.extend(text.lines().map(str::trim).filter(|l| l.len() >= 20 && !shared.contains(l)).map(str::to_owned));
-        if is_private(path) {
-            for declaration in text.split("Check::new(").skip(1) {
-                ids.insert(format!("\"{}\"", declaration.trim_start().split('"').nth(1).unwrap()));
-            }
-        }
-    }
-    (lines, ids)
-}
-
-/// A copy of the solution of 01-bind whose `parse_address` first runs `hostile` (a block of code)
-/// when it runs in the student host.
-fn hostile_bind(dir: &Path, hostile: &str) {
-    let from = kit().join("solutions/01-bind");
-    let to = dir.join("01-bind");
-    copy_dir(&from, &to);
-    let lib = fs::read_to_string(from.join("src/lib.rs")).unwrap();
-    let signature = "pub fn parse_address(text: &str) -> Result<SocketAddr, BindError> {\n";
-    assert_eq!(lib.matches(signature).count(), 1, "has the solution changed?");
-    let in_host = "std::env::current_exe().is_ok_and(|e| e.to_string_lossy().contains(\"/host-\"))";
-    fs::write(to.join("src/lib.rs"), lib.replace(signature, &format!("{signature}    if {in_host} {{ {hostile} }}\n")))
-        .unwrap();
 }
 
 /// A fake `/autograder`: `source/` holds the unpacked zip.
@@ -154,21 +79,6 @@ impl Autograder {
         let text = fs::read_to_string(&results).unwrap_or_else(|e| panic!("{e}: {log}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("results.json is not JSON ({e}): {text}"))
     }
-}
-
-/// Every live process whose real uid is one of the grader's unprivileged users.
-fn sandbox_processes() -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
-        let Ok(status) = fs::read_to_string(entry.path().join("status")) else { continue };
-        let uid: Option<u32> =
-            status.lines().find_map(|l| l.strip_prefix("Uid:")?.split_whitespace().next()?.parse().ok());
-        let zombie = status.lines().any(|l| l.starts_with("State:") && l.contains('Z'));
-        if uid.is_some_and(|uid| grader::sandbox::UIDS.contains(&uid)) && !zombie {
-            found.push(status.lines().next().unwrap_or_default().to_owned());
-        }
-    }
-    found
 }
 
 fn tests_of(results: &Value) -> &Vec<Value> {
@@ -246,17 +156,7 @@ fn the_gradescope_autograder_holds_no_solution_nor_private_source_and_grades_eve
     let mut files = Vec::new();
     text_files(&source, &mut files);
     assert!(files.len() > 50, "{} text files", files.len());
-    for (path, text) in &files {
-        for line in text.lines().map(str::trim) {
-            assert!(!solution_lines.contains(line), "{}: instructor code: {line}", path.display());
-        }
-        for id in &private_ids {
-            assert!(!text.contains(id.as_str()), "{}: names the private check {id}", path.display());
-        }
-        if path.file_name() == Some("private.rs".as_ref()) {
-            assert!(text.contains("pub const CHECKS: &[Check] = &[];"), "{}: {text}", path.display());
-        }
-    }
+    assert_none_in(&files, &solution_lines, &private_ids);
     let judges: Vec<String> = fs::read_dir(source.join("grader/judges"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -320,7 +220,7 @@ fn the_gradescope_autograder_holds_no_solution_nor_private_source_and_grades_eve
         panic!("HOSTILE {{seen}}");"#,
         results = autograder.root.join("results/results.json").display()
     );
-    let results = autograder.grade(300, |upload| hostile_bind(upload, &reader));
+    let results = autograder.grade(300, |upload| hostile_bind(&kit, upload, &reader));
     let text = results.to_string();
     assert!(text.contains("HOSTILE cannot read"), "the hostile code did not run: {text}");
     assert!(!text.contains("LEAKED"), "student code reached the autograder: {text}");
@@ -352,7 +252,7 @@ fn the_gradescope_autograder_holds_no_solution_nor_private_source_and_grades_eve
     // A build that never ends: the time limit stops it, and the student still gets a result.
     let started = std::time::Instant::now();
     let results = autograder.grade(20, |upload| {
-        hostile_bind(upload, "");
+        hostile_bind(&kit, upload, "");
         corpus_case::hang_the_compiler(&upload.join("01-bind/src/lib.rs"));
     });
     assert!(started.elapsed() < Duration::from_secs(80), "{:?}", started.elapsed());

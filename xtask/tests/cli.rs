@@ -3,24 +3,22 @@
 //! build and run real check runners over loopback, so they are the end-to-end proof of the kit.
 
 mod corpus_case;
+mod kit;
 mod leftovers;
 
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use kit::{copy_dir, exercises, kit, outcome};
 
 fn xtask() -> Command {
-    let mut command = Command::cargo_bin("xtask").unwrap();
-    command.env_remove("NO_COLOR").timeout(std::time::Duration::from_secs(600));
-    command
+    kit::xtask(Duration::from_secs(600))
 }
 
 /// A scratch tree at a stable path (reused by later runs, so its build is too), filled with a copy
@@ -32,35 +30,9 @@ fn scratch_tree(name: &str, from: &str) -> PathBuf {
     tree
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn stdout_of(command: &mut Command) -> (i32, String) {
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "xtask panicked: {stderr}");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Every exercise the kit has checks for, from its folders.
-fn exercises() -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(kit().join("grader/checks"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.as_bytes()[0].is_ascii_digit())
-        .collect();
-    names.sort();
-    names
+    let (code, out, _) = outcome(command);
+    (code, out)
 }
 
 #[test]

@@ -7,15 +7,18 @@
 //! crowd the machine's two cores at once: the checks are timing-sensitive.
 
 mod corpus_case;
+mod kit;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde_json::Value;
+
+use kit::{copy_dir, exercises, kit, outcome};
 
 static MACHINE: Mutex<()> = Mutex::new(());
 
@@ -24,22 +27,8 @@ fn machine() -> MutexGuard<'static, ()> {
     MACHINE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
 fn xtask() -> Command {
-    let mut command = Command::cargo_bin("xtask").unwrap();
-    command.env_remove("NO_COLOR").timeout(std::time::Duration::from_secs(900));
-    command
-}
-
-/// Runs xtask; returns its exit code, stdout and stderr.
-fn run(command: &mut Command) -> (i32, String, String) {
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "xtask panicked: {stderr}");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), stderr)
+    kit::xtask(Duration::from_secs(900))
 }
 
 /// The grade of a tree (`--solutions`, or none for exercises/) in a format, from standard output.
@@ -47,33 +36,9 @@ fn grade(tree: Option<&str>, format: &str) -> (i32, String) {
     let mut command = xtask();
     command.arg("grade").arg(format!("--format={format}"));
     command.args(tree);
-    let (code, out, err) = run(&mut command);
+    let (code, out, err) = outcome(&mut command);
     assert!(code == 0 || code == 1, "exit {code}: {err}");
     (code, out)
-}
-
-/// Every exercise the kit has checks for, from its folders.
-fn exercises() -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(kit().join("grader/checks"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.as_bytes()[0].is_ascii_digit())
-        .collect();
-    names.sort();
-    names
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Replaces the first `from` in a file by `to`, insisting that it is there.
@@ -211,7 +176,7 @@ fn json_reports_follow_the_documented_schema_with_points() {
     // An instructor grading the stubs as a submission (--tree) runs the private ones too.
     let mut command = xtask();
     command.args(["grade", "--format=json", "--tree"]).arg(kit().join("exercises"));
-    let (code, out, _) = run(&mut command);
+    let (code, out, _) = outcome(&mut command);
     assert_eq!(code, 1);
     let as_submission = check_json_schema(&out);
     assert_eq!(u64_of(&as_submission, "withheld"), 0);
@@ -346,7 +311,7 @@ fn junit_carries_what_student_code_printed_even_characters_xml_forbids() {
     );
     let output = tree.join("report.xml");
     let (code, out, err) =
-        run(xtask().args(["grade", "01", "--format", "junit", "--output"]).arg(&output).arg("--tree").arg(&tree));
+        outcome(xtask().args(["grade", "01", "--format", "junit", "--output"]).arg(&output).arg("--tree").arg(&tree));
     assert!(code == 0 || code == 1, "{err}");
     assert!(out.is_empty(), "with --output, nothing on standard output: {out}");
     assert!(err.contains(&output.display().to_string()), "says where it wrote: {err}");
@@ -494,16 +459,16 @@ fn format_and_batch_options_are_checked() {
         (&["grade", "--submissions", ".", "--time-limit", "soon"], "--time-limit takes a whole number of seconds"),
     ];
     for (args, message) in cases {
-        let (code, _, err) = run(xtask().args(*args));
+        let (code, _, err) = outcome(xtask().args(*args));
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.starts_with("error: ") && err.contains(message), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 2, "one error line and one usage pointer: {err}");
     }
     let empty = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(xtask().args(["grade", "--submissions"]).arg(empty.path()));
+    let (code, _, err) = outcome(xtask().args(["grade", "--submissions"]).arg(empty.path()));
     assert_eq!(code, 2);
     assert!(err.contains("holds no folders"), "{err}");
-    let (code, out, _) = run(xtask().arg("--help"));
+    let (code, out, _) = outcome(xtask().arg("--help"));
     assert_eq!(code, 0);
     for option in [
         "--format FORMAT",
@@ -704,7 +669,7 @@ fn a_generated_class_is_graded_in_one_command_with_the_right_totals() {
     let started = Instant::now();
     // The time limit is far above what a submission takes (seconds), so only the hanging build hits
     // it for good (another may reach it while waiting for the hanging one, and is graded again).
-    let (code, out, err) = run(xtask().args(["grade", "--time-limit", "45", "--submissions"]).arg(&dir));
+    let (code, out, err) = outcome(xtask().args(["grade", "--time-limit", "45", "--submissions"]).arg(&dir));
     let elapsed = started.elapsed();
     eprintln!(
         "batch of {} submissions: {:.1} s, {:.1} submissions per minute\n{out}",

@@ -4,20 +4,19 @@
 //! drives the whole command: diffs applied to a scratch copy, built, graded, and each verdict
 //! reported (caught by which check, missed, does not build).
 
+mod kit;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
 use assert_cmd::Command;
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use kit::kit;
 
 fn xtask() -> Command {
-    let mut command = Command::cargo_bin("xtask").unwrap();
-    command.env_remove("NO_COLOR").timeout(std::time::Duration::from_secs(600));
-    command
+    kit::xtask(Duration::from_secs(600))
 }
 
 #[test]

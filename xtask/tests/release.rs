@@ -3,28 +3,20 @@
 //! without a warning, and its own `cargo xtask` grades the stubs with the public checks, says how
 //! many private checks there are, and refuses in one line what needs the solutions.
 
+mod instructor_only;
+mod kit;
 mod watching;
 
-use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Process;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-/// Exit code, stdout and stderr; fails the test on a panic.
-fn outcome(command: &mut Command) -> (i32, String, String) {
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "a panic: {stderr}");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), stderr)
-}
+use instructor_only::{assert_none_in, instructor_markers, text_files};
+use kit::{kit, outcome};
 
 /// The instructor's `cargo xtask`.
 fn instructor() -> Command {
@@ -46,53 +38,6 @@ fn cargo_in(copy: &Path) -> Command {
         .write_stdin("")
         .timeout(Duration::from_secs(900));
     command
-}
-
-fn text_files(dir: &Path, files: &mut Vec<(PathBuf, String)>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap();
-        if path.is_dir() {
-            if name != "target" && name != ".git" {
-                text_files(&path, files);
-            }
-        } else if let Ok(text) = fs::read_to_string(&path) {
-            files.push((path, text));
-        }
-    }
-}
-
-fn is_private(path: &Path) -> bool {
-    path.file_name() == Some("private.rs".as_ref())
-}
-
-/// What only the instructor's files hold: each line of a solution or of a private check that no
-/// other file of the kit but its tests has (at least 20 characters, so that `Ok(())` and `}` do not count), and
-/// every private check's id as written in its declaration.
-fn instructor_markers(kit: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut files = Vec::new();
-    text_files(kit, &mut files);
-    let solutions = kit.join("solutions");
-    let instructor_only = |path: &Path| path.starts_with(&solutions) || is_private(path);
-    // The kit's own tests are left out: the corpus holds patches of the solutions.
-    let tests = kit.join("xtask").join("tests");
-    let shared: BTreeSet<&str> = files
-        .iter()
-        .filter(|(path, _)| !instructor_only(path) && !path.starts_with(&tests))
-        .flat_map(|(_, text)| text.lines().map(str::trim))
-        .collect();
-    let mut lines = BTreeSet::new();
-    let mut ids = BTreeSet::new();
-    for (path, text) in files.iter().filter(|(path, _)| instructor_only(path)) {
-        lines.extend(text.lines().map(str::trim).filter(|l| l.len() >= 20 && !shared.contains(l)).map(str::to_owned));
-        if is_private(path) {
-            for declaration in text.split("Check::new(").skip(1) {
-                let id = declaration.trim_start().split('"').nth(1).unwrap();
-                ids.insert(format!("\"{id}\""));
-            }
-        }
-    }
-    (lines, ids)
 }
 
 #[test]
@@ -117,17 +62,7 @@ fn a_release_holds_no_instructor_code_and_grades_the_stubs_with_the_public_check
     assert!(solution_lines.len() > 100 && !private_ids.is_empty(), "the markers are real: {private_ids:?}");
     let mut released = Vec::new();
     text_files(&copy, &mut released);
-    for (path, text) in &released {
-        for line in text.lines().map(str::trim) {
-            assert!(!solution_lines.contains(line), "{}: instructor code: {line}", path.display());
-        }
-        for id in &private_ids {
-            assert!(!text.contains(id.as_str()), "{}: names the private check {id}", path.display());
-        }
-        if is_private(path) {
-            assert!(text.contains("pub const CHECKS: &[Check] = &[];"), "{}: {text}", path.display());
-        }
-    }
+    assert_none_in(&released, &solution_lines, &private_ids);
     // The student's README has the student guide, and no word of the private checks.
     let readme = fs::read_to_string(copy.join("README.md")).unwrap();
     assert!(readme.contains("## Student guide") && !readme.contains("## Instructor guide"), "{readme}");

@@ -4,6 +4,7 @@
 //! without asserting anything of root's isolation (there is none to assert).
 
 mod corpus_case;
+mod kit;
 mod leftovers;
 
 use std::collections::BTreeMap;
@@ -13,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use corpus_case::hostile_bind;
+use kit::kit;
+use leftovers::sandbox_processes;
 
 fn is_root() -> bool {
     grader::sandbox::is_root()
@@ -38,41 +39,7 @@ fn as_root() -> Option<std::sync::MutexGuard<'static, ()>> {
 }
 
 fn xtask() -> Command {
-    let mut command = Command::cargo_bin("xtask").unwrap();
-    command.env_remove("NO_COLOR").timeout(Duration::from_secs(900));
-    command
-}
-
-/// A copy of the solution of 01-bind whose `parse_address` first runs `hostile` (a block of code)
-/// when it runs in the student host: the library's checks meet it, and the program's checks keep
-/// the solution's output.
-fn hostile_bind(dir: &Path, hostile: &str) {
-    let from = kit().join("solutions/01-bind");
-    let to = dir.join("01-bind");
-    fs::create_dir_all(to.join("src")).unwrap();
-    fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml")).unwrap();
-    fs::copy(from.join("src/main.rs"), to.join("src/main.rs")).unwrap();
-    let lib = fs::read_to_string(from.join("src/lib.rs")).unwrap();
-    let signature = "pub fn parse_address(text: &str) -> Result<SocketAddr, BindError> {\n";
-    assert_eq!(lib.matches(signature).count(), 1, "has the solution changed?");
-    let in_host = "std::env::current_exe().is_ok_and(|e| e.to_string_lossy().contains(\"/host-\"))";
-    let patched = lib.replace(signature, &format!("{signature}    if {in_host} {{ {hostile} }}\n"));
-    fs::write(to.join("src/lib.rs"), patched).unwrap();
-}
-
-/// Every live process whose real uid is one of the grader's unprivileged users.
-fn sandbox_processes() -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
-        let Ok(status) = fs::read_to_string(entry.path().join("status")) else { continue };
-        let uid: Option<u32> =
-            status.lines().find_map(|l| l.strip_prefix("Uid:")?.split_whitespace().next()?.parse().ok());
-        let zombie = status.lines().any(|l| l.starts_with("State:") && l.contains('Z'));
-        if uid.is_some_and(|uid| grader::sandbox::UIDS.contains(&uid)) && !zombie {
-            found.push(status.lines().next().unwrap_or_default().to_owned());
-        }
-    }
-    found
+    kit::xtask(Duration::from_secs(900))
 }
 
 /// The files of `dir` with their bytes, to see that nothing changed.
@@ -105,7 +72,7 @@ fn as_root_student_code_cannot_read_the_kit_and_nothing_of_it_reaches_the_report
         }}"#,
         kit = kit.display()
     );
-    hostile_bind(dir.path(), &reader);
+    hostile_bind(&kit, dir.path(), &reader);
     let output = xtask().args(["grade", "01", "--format", "json", "--tree"]).arg(dir.path()).output().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{report}");
@@ -127,8 +94,9 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
     let class = top.path().join("class");
     let out = top.path().join("grades");
     // An honest student, and three who attack the batch, each from an otherwise correct solution.
-    hostile_bind(&class.join("alice"), "");
+    hostile_bind(&kit(), &class.join("alice"), "");
     hostile_bind(
+        &kit(),
         &class.join("killer"),
         r#"for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
@@ -141,6 +109,7 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
     let victim = class.join("alice/01-bind/src/lib.rs");
     let forged = out.join("reports/tamperer.json");
     hostile_bind(
+        &kit(),
         &class.join("tamperer"),
         &format!(
             r#"let _ = std::fs::write("{victim}", "compile_error!(\"tampered\");");
@@ -152,6 +121,7 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
         ),
     );
     hostile_bind(
+        &kit(),
         &class.join("daemon"),
         r#"let _ = std::process::Command::new("setsid").args(["--fork", "sleep", "600"]).env_clear().spawn();"#,
     );
@@ -187,7 +157,7 @@ fn as_root_a_batch_with_a_killer_a_tamperer_and_a_daemon_grades_everyone_and_lea
 fn a_build_that_never_ends_is_stopped_at_the_grade_time_limit() {
     let _alone = alone();
     let dir = tempfile::tempdir().unwrap();
-    hostile_bind(dir.path(), "");
+    hostile_bind(&kit(), dir.path(), "");
     corpus_case::hang_the_compiler(&dir.path().join("01-bind/src/lib.rs"));
     let started = Instant::now();
     let output = xtask()
@@ -211,6 +181,7 @@ fn as_root_a_thread_bomb_stops_at_the_process_limit_and_the_grade_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     // Once per process: as many threads as it can start, each sleeping far beyond the check.
     hostile_bind(
+        &kit(),
         dir.path(),
         r#"static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
@@ -254,7 +225,7 @@ fn as_an_ordinary_user_the_grade_works_says_so_and_the_batch_recommends_root() {
     assert!(sandbox_processes().is_empty(), "no unprivileged user was used: {:?}", sandbox_processes());
 
     let top = tempfile::tempdir().unwrap();
-    hostile_bind(&top.path().join("class/alice"), "");
+    hostile_bind(&kit(), &top.path().join("class/alice"), "");
     let output = xtask()
         .args(["grade", "--submissions"])
         .arg(top.path().join("class"))

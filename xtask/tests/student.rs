@@ -12,11 +12,10 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
+mod kit;
 mod watching;
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use kit::{copy_dir, kit, outcome};
 
 /// A scratch kit: the exercises and the check crates' manifests and sources (enough for the kit's
 /// list of exercises), committed in a new git repository. Nothing in it is ever built.
@@ -59,21 +58,6 @@ impl Scratch {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn run_git(dir: &Path, args: &[&str]) {
     let status = Process::new("git")
         .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
@@ -83,14 +67,6 @@ fn run_git(dir: &Path, args: &[&str]) {
         .status()
         .unwrap();
     assert!(status.success(), "git {args:?}");
-}
-
-/// Exit code, stdout and stderr; fails the test on a panic.
-fn outcome(command: &mut Command) -> (i32, String, String) {
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "xtask panicked: {stderr}");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), stderr)
 }
 
 #[test]

@@ -7,13 +7,13 @@
 //! student's workflow and of the Classroom one is run for real, here, with the kit's own `cargo
 //! xtask`, against the files GitHub Actions gives a step (the summary, the outputs).
 
+mod kit;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use kit::kit;
 
 const STUDENT: &str = "templates/github-actions/grade.yml";
 const CLASSROOM: &str = "templates/github-classroom/classroom.yml";

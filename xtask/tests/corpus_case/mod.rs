@@ -1,7 +1,8 @@
 //! One case of the reliability corpus: how it is read from its file, how its tree is written
 //! (the solution with the case's patches), and how its grade is judged. The file format is
-//! described in `tests/corpus/README.md`. Shared by the test binaries that grade trees; each uses
-//! part of it.
+//! described in `tests/corpus/README.md`. Also the hostile trees that tests outside the corpus
+//! write by hand (a solution that attacks from within, a crate that never compiles). Shared by the
+//! test binaries that grade trees; each uses part of it.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -455,6 +456,23 @@ fn sync_dir(dir: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<(), String
         fs::write(&target, bytes).map_err(|e| error(&target, e))?;
     }
     Ok(())
+}
+
+/// A copy of the solution of 01-bind (from the kit at `kit`) in `dir`, whose `parse_address` first
+/// runs `hostile` (a block of code) when it runs in the student host: the library's checks meet it,
+/// and the program's checks keep the solution's output.
+pub fn hostile_bind(kit: &Path, dir: &Path, hostile: &str) {
+    let from = kit.join("solutions/01-bind");
+    let to = dir.join("01-bind");
+    fs::create_dir_all(to.join("src")).unwrap();
+    fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml")).unwrap();
+    fs::copy(from.join("src/main.rs"), to.join("src/main.rs")).unwrap();
+    let lib = fs::read_to_string(from.join("src/lib.rs")).unwrap();
+    let signature = "pub fn parse_address(text: &str) -> Result<SocketAddr, BindError> {\n";
+    assert_eq!(lib.matches(signature).count(), 1, "has the solution changed?");
+    let in_host = "std::env::current_exe().is_ok_and(|e| e.to_string_lossy().contains(\"/host-\"))";
+    let patched = lib.replace(signature, &format!("{signature}    if {in_host} {{ {hostile} }}\n"));
+    fs::write(to.join("src/lib.rs"), patched).unwrap();
 }
 
 /// Makes the crate whose `src/lib.rs` is `lib` keep the compiler busy for ever: constant

@@ -1,6 +1,7 @@
 //! What a grade may leave behind, looked for after it: processes still running a program built
 //! for the graded tree (check runners, the exercise's programs, anything they forked), processes
-//! that hostile code reported starting, and ports it reported holding, which must be free again.
+//! that hostile code reported starting, ports it reported holding, which must be free again, and,
+//! as root, any process of the grader's unprivileged users.
 //!
 //! Hostile code reports what it started on its output: `hostile-report NAME.pid=PID` and
 //! `hostile-report NAME.port=PORT` lines. Shared by the test binaries that grade trees; each uses part of it.
@@ -106,4 +107,19 @@ pub fn alive(pid: libc::pid_t) -> bool {
         let state = stat.rfind(')').and_then(|i| stat[i + 1..].split_whitespace().next());
         !matches!(state, Some("Z" | "X"))
     })
+}
+
+/// Every live process whose real uid is one of the grader's unprivileged users.
+pub fn sandbox_processes() -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
+        let Ok(status) = fs::read_to_string(entry.path().join("status")) else { continue };
+        let uid: Option<u32> =
+            status.lines().find_map(|l| l.strip_prefix("Uid:")?.split_whitespace().next()?.parse().ok());
+        let zombie = status.lines().any(|l| l.starts_with("State:") && l.contains('Z'));
+        if uid.is_some_and(|uid| grader::sandbox::UIDS.contains(&uid)) && !zombie {
+            found.push(status.lines().next().unwrap_or_default().to_owned());
+        }
+    }
+    found
 }
