@@ -245,6 +245,19 @@ impl Fail {
         self
     }
 
+    /// Rewrites a failure marked [`Fail::server_gone`] once its cause is known, in the words it
+    /// reads in whichever way the kernel ended the connection: `server` is who should have
+    /// accepted (`your server`, `the program`), `why` what ended it (`serve(..) had already
+    /// returned Ok(..)`). The hint is kept.
+    pub(crate) fn nobody_listening(self, server: &str, why: &str) -> Fail {
+        Fail {
+            did: "connected another client to your server".to_owned(),
+            expected: format!("{server} to accept it and answer"),
+            got: format!("nothing listened there any more (the connection was refused or reset): {why}"),
+            ..self
+        }
+    }
+
     /// Where to look. Replaces an earlier hint.
     #[must_use]
     pub fn hint(mut self, hint: impl Into<String>) -> Self {

@@ -297,19 +297,11 @@ impl<R: DeserializeOwned + Debug> Background<R> {
                     if fail.server_gone {
                         // Refused or reset is the kernel's race, not a difference in the code:
                         // one text for both, naming the cause.
-                        Fail {
-                            did: "connected another client to your server".to_owned(),
-                            expected: "your server to accept it and answer".to_owned(),
-                            got: format!(
-                                "nothing listened there any more (the connection was refused or reset): {returned}"
-                            ),
-                            hint: Some(format!(
-                                "a server keeps accepting while it has clients to serve: look for why {} returned \
-                                 this early (a loop that ends too soon, a return, or a ? on one client's error)",
-                                self.call
-                            )),
-                            ..fail
-                        }
+                        fail.nobody_listening("your server", &returned).hint(format!(
+                            "a server keeps accepting while it has clients to serve: look for why {} returned this \
+                             early (a loop that ends too soon, a return, or a ? on one client's error)",
+                            self.call
+                        ))
                     } else {
                         let got = format!("{}; {returned}", fail.got);
                         fail.got(got)

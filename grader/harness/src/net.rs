@@ -233,13 +233,13 @@ impl Conn {
         self.transcript.say(Who::Grader, show_bytes(bytes));
         self.stream.write_all(bytes).map_err(|error| {
             self.transcript.say(Who::Grader, format!("its write failed: {error}"));
-            let mut fail = Fail::new(format!("sent {}", show_bytes(bytes)))
-                .expected("your code to keep the connection open")
-                .got(format!("the write failed: {error}"));
-            if matches!(error.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) {
-                fail.server_gone = self.server.is_some();
-            }
-            fail
+            let closed = matches!(error.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset);
+            self.gone(
+                Fail::new(format!("sent {}", show_bytes(bytes)))
+                    .expected("your code to keep the connection open")
+                    .got(format!("the write failed: {error}")),
+                closed,
+            )
         })
     }
 
@@ -327,15 +327,16 @@ impl Conn {
             // The peer's line never ended: the mistake is the missing delimiter, not the text.
             got.push_str(" — no newline (\\n) ended the line");
         }
-        Err(self.gone(Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(got)))
+        Err(self.gone(
+            Fail::new(did).expected(format!("the reply {}", show_bytes(expected.as_bytes()))).got(got),
+            self.reset,
+        ))
     }
 
     /// Marks `fail` as a server's absence when the grader, as its client, saw the connection
-    /// reset (see [`Fail::server_gone`]).
-    fn gone(&self, mut fail: Fail) -> Fail {
-        if self.reset {
-            fail.server_gone = self.server.is_some();
-        }
+    /// reset or closed under it (see [`Fail::server_gone`]).
+    fn gone(&self, mut fail: Fail, reset: bool) -> Fail {
+        fail.server_gone = reset && self.server.is_some();
         fail
     }
 
@@ -351,12 +352,14 @@ impl Conn {
                 Fail::new(did)
                     .expected(format!("your code to close the connection within {limit:?}, in order (end of file)"))
                     .got(format!("{}: a reset, as when a socket closes with bytes it has not read", reply.describe())),
+                true,
             ));
         }
         Err(self.gone(
             Fail::new(did)
                 .expected(format!("your code to close the connection within {limit:?}"))
                 .got(reply.describe()),
+            self.reset,
         ))
     }
 

@@ -267,17 +267,8 @@ impl ServerProgram {
                 thread::sleep(Duration::from_millis(5));
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Fail {
-                    did: "connected another client to your server".to_owned(),
-                    expected: "the program to accept it and answer".to_owned(),
-                    got: format!(
-                        "nothing listened there any more (the connection was refused or reset): the program {}; it \
-                         printed {}",
-                        describe_status(status),
-                        self.output()
-                    ),
-                    ..fail
-                };
+                let why = format!("the program {}; it printed {}", describe_status(status), self.output());
+                return fail.nobody_listening("the program", &why);
             }
         }
         let got = format!("{} (the program printed {})", fail.got, self.output());
