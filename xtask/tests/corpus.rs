@@ -165,3 +165,29 @@ fn bounded_output(graded: &ExerciseReport) -> Vec<String> {
         .map(|(c, stream, output)| format!("{}: {} bytes of {stream} kept, over the limit", c.id, output.text.len()))
         .collect()
 }
+
+/// The corpus's port check must see a server that outlived its grade, and only that: a port that
+/// a finished connection still holds in TIME_WAIT is not a leftover (it once failed CI so).
+#[test]
+fn a_port_counts_as_left_behind_only_while_a_server_listens_on_it() {
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    assert!(leftovers::still_listened_on(port), "a listener held by this test is a server left behind");
+
+    // The client closes first, so its own port sits in TIME_WAIT once both sides are closed.
+    let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let (mut accepted, _) = server.accept().unwrap();
+    let client_port = client.local_addr().unwrap().port();
+    drop(client);
+    accepted.read_to_end(&mut Vec::new()).unwrap();
+    drop((accepted, server));
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", client_port)).is_err(),
+        "a client port in TIME_WAIT cannot be bound again: the case this check must not mistake"
+    );
+    assert!(!leftovers::still_listened_on(client_port), "a port in TIME_WAIT is no server");
+    assert!(!leftovers::still_listened_on(port), "a closed listener is no server");
+}

@@ -1,7 +1,7 @@
 //! What a grade may leave behind, looked for after it: processes still running a program built
 //! for the graded tree (check runners, the exercise's programs, anything they forked), processes
-//! that hostile code reported starting, ports it reported holding, which must be free again, and,
-//! as root, any process of the grader's unprivileged users.
+//! that hostile code reported starting, ports it reported listening on (where nothing may listen
+//! any more) and, as root, any process of the grader's unprivileged users.
 //!
 //! Hostile code reports what it started on its output: `hostile-report NAME.pid=PID` and
 //! `hostile-report NAME.port=PORT` lines. Shared by the test binaries that grade trees; each uses part of it.
@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use grader::tree::Kit;
 
@@ -45,12 +45,41 @@ pub fn after_grade(kit: &Kit, tree: &Path, reports: &BTreeMap<String, String>, e
     for (name, value) in reports {
         if name.ends_with(".port")
             && let Ok(port) = value.parse::<u16>()
-            && let Err(e) = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            && still_listened_on(port)
         {
-            problems.push(format!("port {port} ({name}) is still taken after the grade: {e}"));
+            problems.push(format!("port {port} ({name}) is still listened on after the grade"));
         }
     }
     problems
+}
+
+/// Whether a server still listens on `port`, and keeps listening for a while: what a server that
+/// outlived its grade does. Binding the port to find out would also fail for a stranger that
+/// merely uses it: on a busy machine the kernel hands a freed port to the next outgoing
+/// connection, whose TIME_WAIT then holds it for a minute; and another check's listener may take
+/// it for the moment of that check. Neither is a leftover, so only a listener that stays counts.
+pub fn still_listened_on(port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while listening_on(port) {
+        if Instant::now() >= deadline {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// Whether any TCP socket of this network namespace listens on `port` (any address, IPv4 or IPv6),
+/// as /proc/net/tcp and tcp6 list them: `local_address` is `ADDR:PORT` in hex, `st` 0A is LISTEN.
+fn listening_on(port: u16) -> bool {
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().filter_map(|table| fs::read_to_string(table).ok()).any(|table| {
+        table.lines().skip(1).any(|line| {
+            let mut fields = line.split_whitespace().skip(1);
+            let local_port = fields.next().and_then(|local| local.rsplit_once(':')).map(|(_, port)| port);
+            let state = fields.nth(1);
+            state == Some("0A") && local_port.and_then(|p| u16::from_str_radix(p, 16).ok()) == Some(port)
+        })
+    })
 }
 
 /// What hostile code reported, from what it printed during the checks: lines
