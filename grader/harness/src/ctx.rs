@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::fmt::{self, Debug};
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use grader_host::wire::Outcome;
+use grader_host::wire::{IoResult, Outcome};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -432,6 +433,25 @@ pub fn short_debug(value: &impl Debug) -> String {
     }
 }
 
+/// The verdict on a call of student code that had to fail with an error of `kind`: it passes on
+/// such an error. Otherwise the failure says what the grader did, expects "Err with kind KIND"
+/// (followed by `why`, when not empty) and shows what came back.
+pub fn expect_error_kind<T: Debug>(
+    got: &IoResult<T>,
+    kind: io::ErrorKind,
+    did: impl Into<String>,
+    why: &str,
+    hint: impl Into<String>,
+) -> Result<(), Fail> {
+    match got {
+        Err(error) if error.is(kind) => Ok(()),
+        other => {
+            let because = if why.is_empty() { String::new() } else { format!(": {why}") };
+            Err(Fail::new(did).expected(format!("Err with kind {kind:?}{because}")).got(short_debug(other)).hint(hint))
+        }
+    }
+}
+
 /// What is known about a panic in student code.
 #[derive(Clone, Debug)]
 pub struct Panicked {
@@ -481,7 +501,7 @@ impl fmt::Display for Panicked {
 mod tests {
     use super::*;
     use crate::protocol::EventLog;
-    use grader_host::wire::PanicInfo;
+    use grader_host::wire::{IoError, PanicInfo};
 
     fn transcript() -> Transcript {
         Transcript::new(EventLog::in_memory())
@@ -560,5 +580,25 @@ mod tests {
         let shown = short_debug(&"x".repeat(500));
         assert!(shown.ends_with('…'));
         assert_eq!(shown.chars().count(), SHOWN_DEBUG + 1);
+    }
+
+    #[test]
+    fn an_error_of_the_kind_asked_for_passes_and_any_other_result_is_shown() {
+        let refused = IoError::from(&io::Error::from(io::ErrorKind::ConnectionRefused));
+        let expect = |got: &IoResult<u8>, why: &str| {
+            expect_error_kind(got, io::ErrorKind::ConnectionRefused, "called talk", why, "use ?")
+        };
+        assert!(expect(&Err(refused.clone()), "").is_ok());
+
+        let fail = expect(&Ok(7), "").unwrap_err();
+        assert_eq!(fail.did, "called talk");
+        assert_eq!(fail.expected, "Err with kind ConnectionRefused");
+        assert_eq!(fail.got, "Ok(7)");
+        assert_eq!(fail.hint.as_deref(), Some("use ?"));
+
+        let reset = IoError::from(&io::Error::from(io::ErrorKind::ConnectionReset));
+        let fail = expect(&Err(reset.clone()), "nothing listens there").unwrap_err();
+        assert_eq!(fail.expected, "Err with kind ConnectionRefused: nothing listens there");
+        assert_eq!(fail.got, short_debug(&Err::<u8, _>(reset)));
     }
 }

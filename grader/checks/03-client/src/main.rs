@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
-use grader::ctx::{Background, short_debug};
+use grader::ctx::{Background, expect_error_kind, short_debug};
 use grader::grader_host::wire::IoResult;
 use grader::net::{ClosedPort, Conn, Server};
 use grader::{Check, Ctx, Fail, Outcome, Step, check::Setup};
@@ -210,13 +210,13 @@ fn cut_short(ctx: &mut Ctx) -> Outcome {
         ctx.grader("closes the connection in the middle of the reply");
         Ok(())
     })?;
-    match running.join_within(WAIT)? {
-        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => Ok(()),
-        other => Err(Fail::new("sent \"Hel\" and closed the connection, without a newline")
-            .expected("Err with kind UnexpectedEof: the reply was cut short")
-            .got(short_debug(&other))
-            .hint("read returning Ok(0) before the newline means the server closed early")),
-    }
+    expect_error_kind(
+        &running.join_within(WAIT)?,
+        io::ErrorKind::UnexpectedEof,
+        "sent \"Hel\" and closed the connection, without a newline",
+        "the reply was cut short",
+        "read returning Ok(0) before the newline means the server closed early",
+    )
 }
 
 fn not_utf8(ctx: &mut Ctx) -> Outcome {
@@ -227,15 +227,13 @@ fn not_utf8(ctx: &mut Ctx) -> Outcome {
 /// What `receive_line` returned for bytes that are not UTF-8: it must be an error of kind
 /// `InvalidData`.
 fn expect_invalid_data(got: IoResult<String>, call: &str) -> Outcome {
-    match got {
-        Err(error) if error.is(io::ErrorKind::InvalidData) => Ok(()),
-        other => Err(Fail::new(format!("called {call}"))
-            .expected("Err with kind InvalidData")
-            .got(short_debug(&other))
-            .hint(
-                "read up to the newline, then make a String of the whole line: a String holds UTF-8 only, and String::from_utf8 or read_line tell you when the bytes are not",
-            )),
-    }
+    expect_error_kind(
+        &got,
+        io::ErrorKind::InvalidData,
+        format!("called {call}"),
+        "",
+        "read up to the newline, then make a String of the whole line: a String holds UTF-8 only, and String::from_utf8 or read_line tell you when the bytes are not",
+    )
 }
 
 fn refused(ctx: &mut Ctx) -> Outcome {
@@ -244,13 +242,13 @@ fn refused(ctx: &mut Ctx) -> Outcome {
     ctx.grader(format!("reserves {addr}, where nothing listens"));
     let got: IoResult<String> =
         ctx.call_within(&format!("talk({addr}, {HELLO:?})"), WAIT, Call::Talk(addr, HELLO.to_owned()))?;
-    match got {
-        Err(error) if error.is(io::ErrorKind::ConnectionRefused) => Ok(()),
-        other => Err(Fail::new(format!("called talk({addr}, ..) with nothing listening there"))
-            .expected("Err with kind ConnectionRefused")
-            .got(short_debug(&other))
-            .hint("return the error of TcpStream::connect with ?")),
-    }
+    expect_error_kind(
+        &got,
+        io::ErrorKind::ConnectionRefused,
+        format!("called talk({addr}, ..) with nothing listening there"),
+        "",
+        "return the error of TcpStream::connect with ?",
+    )
 }
 
 fn program_talks(ctx: &mut Ctx) -> Outcome {

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use grader::check::Setup;
-use grader::ctx::{Background, short_debug};
+use grader::ctx::{Background, expect_error_kind, short_debug};
 use grader::grader_host::wire::{IoResult, MakeError};
 use grader::net::{ClosedPort, Conn};
 use grader::program::{GraderSide, Ran};
@@ -305,15 +305,13 @@ fn zero_timeout_invalid(ctx: &mut Ctx) -> Outcome {
     let addr = server.addr();
     let call = format!("request({addr}, \"PING\", Duration::ZERO)");
     let returned: Line = ctx.call_within(&call, LIMIT, Call::Request(addr, "PING".to_owned(), Duration::ZERO))?;
-    match returned {
-        Err(error) if error.is(io::ErrorKind::InvalidInput) => Ok(()),
-        other => Err(Fail::new(format!("called {call}"))
-            .expected("Err with kind InvalidInput: a zero timeout is the caller's mistake")
-            .got(short_debug(&other))
-            .hint(
-                "connect with TcpStream::connect_timeout(&addr, timeout): it refuses a zero timeout with InvalidInput",
-            )),
-    }
+    expect_error_kind(
+        &returned,
+        io::ErrorKind::InvalidInput,
+        format!("called {call}"),
+        "a zero timeout is the caller's mistake",
+        "connect with TcpStream::connect_timeout(&addr, timeout): it refuses a zero timeout with InvalidInput",
+    )
 }
 
 fn is_timeout_kinds(ctx: &mut Ctx) -> Outcome {
@@ -365,15 +363,13 @@ fn line_in_pieces(ctx: &mut Ctx) -> Outcome {
     reading.while_running(|| conn.send(b"PART"))?;
     ctx.grader("closes the connection before the end of the line");
     drop(conn);
-    match reading.join_within(GIVE_UP_LIMIT)? {
-        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => {}
-        other => {
-            return Err(Fail::new("sent \"PART\" and closed the connection")
-                .expected("Err with kind UnexpectedEof: the line never ended")
-                .got(short_debug(&other))
-                .hint("read returning Ok(0) means end of file: the peer closed; return io::Error::new(ErrorKind::UnexpectedEof, ...)"));
-        }
-    }
+    expect_error_kind(
+        &reading.join_within(GIVE_UP_LIMIT)?,
+        io::ErrorKind::UnexpectedEof,
+        "sent \"PART\" and closed the connection",
+        "the line never ended",
+        "read returning Ok(0) means end of file: the peer closed; return io::Error::new(ErrorKind::UnexpectedEof, ...)",
+    )?;
 
     // A reset is an error of read itself: it must come back as it is. Code that retries every
     // error reads end of file next (the reset closed the socket) and reports the wrong thing.
@@ -384,13 +380,13 @@ fn line_in_pieces(ctx: &mut Ctx) -> Outcome {
         &[&stream],
     );
     reading.while_running(|| conn.reset())?;
-    match reading.join_within(GIVE_UP_LIMIT)? {
-        Err(error) if error.is(io::ErrorKind::ConnectionReset) => Ok(()),
-        other => Err(Fail::new("reset the connection before sending a line")
-            .expected("Err with kind ConnectionReset: the error read returned")
-            .got(short_debug(&other))
-            .hint("retry a read only when its error is ErrorKind::Interrupted; return every other error with ?")),
-    }
+    expect_error_kind(
+        &reading.join_within(GIVE_UP_LIMIT)?,
+        io::ErrorKind::ConnectionReset,
+        "reset the connection before sending a line",
+        "the error read returned",
+        "retry a read only when its error is ErrorKind::Interrupted; return every other error with ?",
+    )
 }
 
 /// How often the host interrupts a read with a signal in [`interrupted_read_retried`].

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use grader::check::Setup;
-use grader::ctx::{Background, short_debug};
+use grader::ctx::{Background, expect_error_kind, short_debug};
 use grader::grader_host::wire::IoResult;
 use grader::net::{ClosedPort, Conn, End};
 use grader::program::GraderSide;
@@ -250,15 +250,13 @@ fn server_hangs_up(ctx: &mut Ctx) -> Outcome {
     conn.read_exact_within(REQUEST.len(), LIMIT);
     ctx.grader("closes the connection without replying");
     drop(conn);
-    match asking.join_within(CALL_LIMIT)? {
-        Err(error) if error.is(io::ErrorKind::UnexpectedEof) => {}
-        other => {
-            return Err(Fail::new("read your request and closed the connection without replying")
-                .expected("Err with kind UnexpectedEof: no reply is not an empty reply")
-                .got(short_debug(&other))
-                .hint("if receive_all returns no bytes at all, return io::Error::new(io::ErrorKind::UnexpectedEof, \"...\")"));
-        }
-    }
+    expect_error_kind(
+        &asking.join_within(CALL_LIMIT)?,
+        io::ErrorKind::UnexpectedEof,
+        "read your request and closed the connection without replying",
+        "no reply is not an empty reply",
+        "if receive_all returns no bytes at all, return io::Error::new(io::ErrorKind::UnexpectedEof, \"...\")",
+    )?;
 
     // Then the server resets the connection at once: whichever call of the client notices first
     // (write, shutdown or read), the result must be an error value.
